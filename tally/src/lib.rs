@@ -1,0 +1,11 @@
+//! Urna's independent verifier and trustee tool.
+//!
+//! This crate shares only `urna-crypto` (and, later, the record format)
+//! with the board: a bug in the board cannot hide itself from the audit.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod demo;
