@@ -108,18 +108,31 @@ fn ballots(c: &mut Criterion) {
     g.sample_size(10);
     for &n in &[1usize, 64, 1024, 16_384] {
         g.throughput(Throughput::Elements(n as u64));
-        for (threads, pool) in [(1, one_thread()), (2, rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap())] {
-            g.bench_with_input(BenchmarkId::new(format!("threads={threads}"), n), &n, |b, &n| {
-                b.iter(|| {
-                    pool.install(|| {
-                        let mut batch = BatchVerifier::new();
-                        for ballot in &all[..n] {
-                            add(ballot, &pk, &mut batch);
-                        }
-                        batch.vartime_check().unwrap()
+        for (threads, pool) in [
+            (1, one_thread()),
+            (
+                2,
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(2)
+                    .build()
+                    .unwrap(),
+            ),
+        ] {
+            g.bench_with_input(
+                BenchmarkId::new(format!("threads={threads}"), n),
+                &n,
+                |b, &n| {
+                    b.iter(|| {
+                        pool.install(|| {
+                            let mut batch = BatchVerifier::new();
+                            for ballot in &all[..n] {
+                                add(ballot, &pk, &mut batch);
+                            }
+                            batch.vartime_check().unwrap()
+                        })
                     })
-                })
-            });
+                },
+            );
         }
     }
     g.finish();
@@ -247,5 +260,11 @@ fn discrete_log(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, ballots, zero_one_proofs, bulletproofs, discrete_log);
+criterion_group!(
+    benches,
+    ballots,
+    zero_one_proofs,
+    bulletproofs,
+    discrete_log
+);
 criterion_main!(benches);

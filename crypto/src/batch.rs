@@ -10,7 +10,8 @@
 //! ```
 //!
 //! If any equation is false, the sum is non-zero except with probability
-//! about 2⁻¹²⁸ (the weights are drawn after all proofs were added). Shared
+//! about 2⁻¹²⁸: the weights come from a CSPRNG seeded by the OS, so no
+//! prover can predict them (spec §8 (W1)). Shared
 //! bases (`G`, `H`, the election key) get one combined coefficient. On
 //! failure, each item's own weighted sum is checked to name the culprits.
 //! Checks that are not linear equations (bulletproofs) are *deferred*

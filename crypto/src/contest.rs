@@ -105,7 +105,9 @@ impl ContestBounds {
                     max: self.max_per_option,
                 });
             }
-            total = total.saturating_add(c);
+            total = total.checked_add(c).ok_or(Error::InvalidParameter(
+                "the sum of the choices does not fit in 64 bits",
+            ))?;
         }
         if total < self.min_total || total > self.max_total {
             return Err(Error::PlaintextOutOfRange {

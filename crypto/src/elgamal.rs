@@ -307,6 +307,14 @@ impl CiphertextSum {
         self.beta += other.beta;
     }
 
+    /// `self − other`: e.g. all ballots minus the superseded ones.
+    pub fn difference(&self, other: &CiphertextSum) -> CiphertextSum {
+        CiphertextSum {
+            alpha: self.alpha - other.alpha,
+            beta: self.beta - other.beta,
+        }
+    }
+
     /// The sum as a ciphertext (may contain the identity).
     pub fn to_ciphertext(&self) -> Ciphertext {
         Ciphertext::from_points(self.alpha, self.beta)

@@ -49,6 +49,16 @@ pub enum Error {
         /// The field being read.
         field: &'static str,
     },
+    /// A fixed-size field (point, scalar, hash) of the wrong length.
+    #[error("{field}: must be {expected} bytes, found {found}")]
+    BadFieldLength {
+        /// The field being read.
+        field: &'static str,
+        /// Required length.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
     /// A structure that cannot be parsed (e.g. a bulletproof of impossible length).
     #[error("{field}: malformed encoding")]
     Malformed {
@@ -99,6 +109,120 @@ pub enum Error {
         /// The search bound.
         bound: u64,
     },
+    // ---- Trustees: key ceremony and threshold decryption (spec/trustees.md §13) ----
+    /// Ceremony parameters that make no sense: `k = 0`, `k > n`, `n > 255`, a trustee
+    /// index 0, duplicate or missing indices (SECURITY-CASES D2).
+    #[error("invalid ceremony parameters: {0}")]
+    DkgParams(&'static str),
+    /// A message or proof made for another election (a replay).
+    #[error("{what} belongs to another election")]
+    WrongElection {
+        /// What was checked.
+        what: &'static str,
+    },
+    /// A ceremony message that is structurally wrong for this ceremony.
+    #[error("round-{round} message of trustee {trustee}: {reason}")]
+    DkgMessageInvalid {
+        /// The sender the message names.
+        trustee: u8,
+        /// The ceremony round (1–4).
+        round: u8,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A trustee posted no (acceptable) message in a round it had to take part in.
+    #[error("trustee {trustee} posted no round-{round} message")]
+    DkgMessageMissing {
+        /// The absent trustee.
+        trustee: u8,
+        /// The ceremony round (1–4).
+        round: u8,
+    },
+    /// The signature on a ceremony message does not verify under the sender's key.
+    #[error("round-{round} message of trustee {trustee}: signature does not verify")]
+    DkgSignatureInvalid {
+        /// The sender the message names.
+        trustee: u8,
+        /// The ceremony round (1–4).
+        round: u8,
+    },
+    /// A proof of possession of an identity key, or a proof of knowledge of a
+    /// polynomial coefficient, is invalid (SECURITY-CASES D3).
+    #[error("trustee {trustee}: invalid proof of possession ({what})")]
+    DkgPopInvalid {
+        /// The trustee whose proof failed.
+        trustee: u8,
+        /// Which proof.
+        what: &'static str,
+    },
+    /// Coefficient commitments that are malformed for this ceremony (wrong
+    /// count, identity element, or not what round 1 committed to).
+    #[error("trustee {trustee}: invalid coefficient commitments: {reason}")]
+    DkgCommitmentInvalid {
+        /// The dealer.
+        trustee: u8,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A dealt share fails to decrypt or fails the Feldman check (SECURITY-CASES D4).
+    #[error("the share dealt by trustee {dealer} to trustee {recipient} is invalid")]
+    DkgShareInvalid {
+        /// The trustee that dealt the share.
+        dealer: u8,
+        /// The trustee that received it.
+        recipient: u8,
+    },
+    /// A complaint that is false or unproven: the complainer misbehaved (SECURITY-CASES D4).
+    #[error("the complaint of trustee {complainer} against trustee {dealer} is false: {reason}")]
+    DkgComplaintInvalid {
+        /// The trustee that complained.
+        complainer: u8,
+        /// The trustee it accused.
+        dealer: u8,
+        /// Why the complaint is dismissed.
+        reason: &'static str,
+    },
+    /// Fewer than `k` trustees remain qualified: the ceremony stops. The list
+    /// is the evidence, one entry per excluded trustee.
+    #[error("only {} trustee(s) remain qualified, {threshold} needed", qualified.len())]
+    DkgTooFewQualified {
+        /// The threshold `k`.
+        threshold: u8,
+        /// The trustees still qualified.
+        qualified: Vec<u8>,
+        /// Every excluded trustee with the reason.
+        disqualified: Vec<crate::dkg::Disqualification>,
+    },
+    /// Qualified trustees whose certificate of the ceremony transcript is
+    /// missing or differs from ours (a split view, SECURITY-CASES D6).
+    #[error("ceremony transcript not certified by trustee(s) {trustees:?}")]
+    DkgTranscriptMismatch {
+        /// The trustees without a matching certificate.
+        trustees: Vec<u8>,
+    },
+    /// A partial decryption that is rejected (SECURITY-CASES D7).
+    #[error("decryption share of trustee {trustee} rejected: {reason}")]
+    ShareInvalid {
+        /// The trustee that posted it.
+        trustee: u8,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+    /// Fewer than `k` valid partial decryptions (SECURITY-CASES D1).
+    #[error(
+        "{} valid decryption share(s), {needed} needed (invalid: {invalid:?}, missing: {missing:?})",
+        valid.len()
+    )]
+    InsufficientShares {
+        /// The threshold `k`.
+        needed: u8,
+        /// Trustees whose shares verified.
+        valid: Vec<u8>,
+        /// Trustees whose shares were rejected.
+        invalid: Vec<u8>,
+        /// Qualified trustees that sent no share.
+        missing: Vec<u8>,
+    },
 }
 
 impl Error {
@@ -110,7 +234,8 @@ impl Error {
             | Error::Truncated { .. }
             | Error::TrailingBytes { .. }
             | Error::Hex { .. }
-            | Error::Malformed { .. } => "ERR_ENCODING",
+            | Error::Malformed { .. }
+            | Error::BadFieldLength { .. } => "ERR_ENCODING",
             Error::IdentityPoint { .. } => "ERR_IDENTITY_POINT",
             Error::WrongLength { .. } => "ERR_BALLOT_SHAPE",
             Error::ProofInvalid { .. } | Error::BatchFailed { .. } => "ERR_PROOF_INVALID",
@@ -118,6 +243,19 @@ impl Error {
             Error::InvalidParameter(_) => "ERR_PARAMS",
             Error::PlaintextOutOfRange { .. } => "ERR_PLAINTEXT_RANGE",
             Error::TallyOutOfRange { .. } => "ERR_TALLY_OUT_OF_RANGE",
+            Error::DkgParams(_) => "ERR_DKG_PARAMS",
+            Error::WrongElection { .. } => "ERR_WRONG_ELECTION",
+            Error::DkgMessageInvalid { .. } => "ERR_DKG_MESSAGE_INVALID",
+            Error::DkgMessageMissing { .. } => "ERR_DKG_MESSAGE_MISSING",
+            Error::DkgSignatureInvalid { .. } => "ERR_SIGNATURE_INVALID",
+            Error::DkgPopInvalid { .. } => "ERR_DKG_POP_INVALID",
+            Error::DkgCommitmentInvalid { .. } => "ERR_DKG_COMMITMENT_INVALID",
+            Error::DkgShareInvalid { .. } => "ERR_DKG_SHARE_INVALID",
+            Error::DkgComplaintInvalid { .. } => "ERR_DKG_COMPLAINT_INVALID",
+            Error::DkgTooFewQualified { .. } => "ERR_DKG_TOO_FEW_QUALIFIED",
+            Error::DkgTranscriptMismatch { .. } => "ERR_DKG_TRANSCRIPT_MISMATCH",
+            Error::ShareInvalid { .. } => "ERR_SHARE_INVALID",
+            Error::InsufficientShares { .. } => "ERR_INSUFFICIENT_SHARES",
         }
     }
 }

@@ -96,10 +96,10 @@ impl GroupElement {
     /// Decode a canonical encoding, accepting the identity (spec §2.2 (E1)).
     /// Only for fields where the spec allows the identity.
     pub fn from_bytes_allow_identity(bytes: &[u8], field: &'static str) -> Result<Self> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::WrongLength {
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::BadFieldLength {
             field,
             expected: 32,
-            found: bytes.len() as u64,
+            found: bytes.len(),
         })?;
         let compressed = CompressedRistretto(arr);
         // `decompress` returns None for every non-canonical encoding (RFC 9496 §4.3.1).
@@ -138,10 +138,10 @@ impl GroupElement {
 
 /// Decode a canonical scalar (`< ℓ`), spec §2.2 (E3).
 pub fn scalar_from_bytes(bytes: &[u8], field: &'static str) -> Result<Scalar> {
-    let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::WrongLength {
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::BadFieldLength {
         field,
         expected: 32,
-        found: bytes.len() as u64,
+        found: bytes.len(),
     })?;
     Option::<Scalar>::from(Scalar::from_canonical_bytes(arr))
         .ok_or(Error::NonCanonicalScalar { field })

@@ -33,6 +33,7 @@
 
 pub mod batch;
 pub mod contest;
+pub mod dkg;
 pub mod dlog;
 pub mod elgamal;
 mod error;
@@ -42,6 +43,8 @@ pub mod transcript;
 
 pub use batch::BatchVerifier;
 pub use contest::{ContestBounds, ContestOpening, EncryptedContest};
+pub use curve25519_dalek::scalar::Scalar;
+pub use dkg::{verify_ceremony, CeremonyParams, CeremonyRecord, KeyShare, ThresholdKey, Trustee};
 pub use dlog::vartime_discrete_log;
 pub use elgamal::{Ciphertext, CiphertextSum, Nonce, PublicKey, SecretKey};
 pub use error::{Error, Result};

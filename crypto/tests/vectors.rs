@@ -22,8 +22,8 @@ use urna_crypto::group::{generator_h_element, GroupElement, Reader, Writer, GENE
 use urna_crypto::proofs::range::RangeProof;
 use urna_crypto::transcript::TranscriptProtocol;
 use urna_crypto::{
-    vartime_discrete_log, Ciphertext, ContestBounds, DecryptionShare, EncryptedContest,
-    PublicKey, SchnorrProof, SecretKey, Signature,
+    vartime_discrete_log, Ciphertext, ContestBounds, DecryptionShare, EncryptedContest, PublicKey,
+    SchnorrProof, SecretKey, Signature,
 };
 
 fn insecure_deterministic_rng(seed: u8) -> ChaCha20Rng {
@@ -50,8 +50,7 @@ fn range_vector(name: &str, seed: u8, m: u64, min: u64, max: u64) -> Value {
     let k = SecretKey::generate(&mut rng);
     let pk = k.public_key();
     let (ct, r) = pk.encrypt(m, &mut rng);
-    let proof =
-        RangeProof::prove(&mut context(name), &pk, &ct, m, &r, min, max, &mut rng).unwrap();
+    let proof = RangeProof::prove(&mut context(name), &pk, &ct, m, &r, min, max, &mut rng).unwrap();
     json!({
         "name": name, "seed": seed, "context": name,
         "public_key": h(pk.to_bytes()), "ciphertext": h(ct.to_bytes()),
@@ -71,7 +70,8 @@ fn generate() -> Value {
     // §2.1 codec.
     let mut w = Writer::new();
     w.u8(1).u32(2).u64(3).var_bytes(b"urna");
-    let codec = json!({ "u8": 1, "u32": 2, "u64": 3, "var_bytes": "urna", "encoding": h(w.into_bytes()) });
+    let codec =
+        json!({ "u8": 1, "u32": 2, "u64": 3, "var_bytes": "urna", "encoding": h(w.into_bytes()) });
 
     // §3.2 (T3) challenge derivation.
     let mut t = context("challenge");
@@ -165,7 +165,10 @@ fn verify_file(v: &Value) {
     let s = &v["schnorr_pok"];
     SchnorrProof::from_bytes(&b(&s["proof"]))
         .unwrap()
-        .verify(&mut context("schnorr-pok"), &PublicKey::from_bytes(&b(&s["public_key"])).unwrap())
+        .verify(
+            &mut context("schnorr-pok"),
+            &PublicKey::from_bytes(&b(&s["public_key"])).unwrap(),
+        )
         .unwrap();
 
     let s = &v["signature"];
@@ -227,8 +230,12 @@ fn vectors_match_the_committed_file_and_verify() {
         let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
         std::fs::write(&path, text).unwrap();
     }
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (regenerate with URNA_REGENERATE_VECTORS=1)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (regenerate with URNA_REGENERATE_VECTORS=1)",
+            path.display()
+        )
+    });
     let committed: Value = serde_json::from_str(&text).unwrap();
     verify_file(&committed);
     assert_eq!(

@@ -8,4 +8,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod ceremony;
+pub mod cli;
 pub mod demo;
+pub mod report;
+pub mod sample;
+pub mod treehead;
+pub mod verify;

@@ -1,6 +1,6 @@
 //! `tally`: Urna's independent verifier and trustee tool.
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -19,6 +19,51 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Verify an election record offline: every signature, proof, the
+    /// credential and re-voting rules, the aggregation, the decryption and
+    /// the announced result. Exits non-zero on any failure.
+    Verify {
+        /// The election record file (downloaded from a board or a mirror).
+        record: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Compute the result from a record's ballots and trustees' decryption
+    /// shares (verifying them), and print it.
+    Tally {
+        /// The election record file.
+        record: std::path::PathBuf,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a complete sample election record (every role simulated in
+    /// memory: organizer, credential authority, trustees, voters, board),
+    /// for trying out `tally verify` and for benchmarks.
+    Sample {
+        /// Where to write the record.
+        out: std::path::PathBuf,
+        /// Registered voters.
+        #[arg(long, default_value_t = 8)]
+        voters: usize,
+        /// Ballots cast (beyond one per voter they are re-votes).
+        #[arg(long, default_value_t = 10)]
+        ballots: usize,
+        /// Audited (spoiled) ballots.
+        #[arg(long, default_value_t = 1)]
+        spoiled: usize,
+        /// One approval contest of 5 options, choose 0 to 2 (the benchmark
+        /// shape), instead of an approval and a score contest.
+        #[arg(long)]
+        bench_shape: bool,
+        /// Seed for a reproducible record (default: fresh randomness).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Run an end-to-end cryptographic election in memory: keys, encrypted
     /// ballots with proofs, one batch verification, homomorphic tally,
     /// proven decryption, and the printed result.
@@ -44,6 +89,72 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Verify {
+            record,
+            json,
+            quiet,
+        } => {
+            let report = tally::cli::verify(&record, quiet || json)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                tally::cli::print_report(&report);
+            }
+            if !report.ok() {
+                std::process::exit(1);
+            }
+        }
+        Command::Sample {
+            out,
+            voters,
+            ballots,
+            spoiled,
+            bench_shape,
+            seed,
+        } => {
+            if voters == 0 {
+                bail!("--voters must be at least 1");
+            }
+            let opts = tally::sample::SampleOptions {
+                shape: if bench_shape {
+                    tally::sample::Shape::Approval5
+                } else {
+                    tally::sample::Shape::ApprovalAndScore
+                },
+                voters,
+                ballots,
+                spoiled,
+                tree_head_every: 10_000,
+                seed,
+                ..Default::default()
+            };
+            let file = std::fs::File::create(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let pb = indicatif::ProgressBar::new(ballots as u64);
+            let summary = tally::sample::write_sample(&opts, file, &|n| pb.set_position(n))?;
+            pb.finish_and_clear();
+            println!(
+                "wrote {} ({} log entries); result {:?}",
+                out.display(),
+                summary.entries,
+                summary.totals
+            );
+        }
+        Command::Tally { record, json } => {
+            let report = tally::cli::verify(&record, json)?;
+            let Some(result) = &report.result else {
+                tally::cli::print_report(&report);
+                bail!("no result could be computed from this record (see the failures above)");
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(result)?);
+            } else {
+                tally::cli::print_result(&record, result)?;
+            }
+            if !report.ok() {
+                std::process::exit(1);
+            }
+        }
         Command::Demo {
             ballots,
             options,

@@ -119,6 +119,7 @@ fn bp_gens() -> &'static BulletproofGens {
     GENS.get_or_init(|| BulletproofGens::new(64, 2))
 }
 
+/// Steps 1–3 of the transcript (everything but `V`).
 fn absorb_statement(
     t: &mut Transcript,
     k: &PublicKey,
@@ -126,7 +127,6 @@ fn absorb_statement(
     min: u64,
     max: u64,
     n: usize,
-    v: &GroupElement,
 ) {
     t.domain_sep(BULLETPROOF_LABEL);
     t.append_u64_value(b"a", min);
@@ -135,7 +135,6 @@ fn absorb_statement(
     t.append_element(b"K", k.element());
     t.append_element(b"alpha", ct.alpha());
     t.append_element(b"beta", ct.beta());
-    t.append_element(b"V", v);
 }
 
 impl BulletproofRangeProof {
@@ -156,10 +155,12 @@ impl BulletproofRangeProof {
             return Err(Error::PlaintextOutOfRange { value: m, min, max });
         }
         let m_s = Scalar::from(m);
+        absorb_statement(t, k, ct, min, max, n);
+        // Nonces bound to the whole statement so far (spec §3.2 (T4)).
         let mut nonce_rng = prover_rng(t, &[&r.0, &m_s], rng);
         let s = Scalar::random(&mut nonce_rng);
         let v = GroupElement::from_point(&m_s * g_table() + &s * h_table());
-        absorb_statement(t, k, ct, min, max, n, &v);
+        t.append_element(b"V", &v);
         let (rho_m, rho_r, rho_s) = (
             Scalar::random(&mut nonce_rng),
             Scalar::random(&mut nonce_rng),
@@ -216,7 +217,8 @@ impl BulletproofRangeProof {
             Ok(n) => n,
             Err(_) => return item.fail(),
         };
-        absorb_statement(t, k, ct, min, max, n, &self.v);
+        absorb_statement(t, k, ct, min, max, n);
+        t.append_element(b"V", &self.v);
         t.append_element(b"T1", &self.t1);
         t.append_element(b"T2", &self.t2);
         t.append_element(b"T3", &self.t3);
@@ -285,12 +287,16 @@ impl BulletproofRangeProof {
         let z_r = r.scalar("range link z_r")?;
         let z_s = r.scalar("range link z_s")?;
         let bytes = r.var_bytes(MAX_BULLETPROOF_LEN, "bulletproof")?;
-        let malformed = Error::Malformed {
+        let proof = RangeProof::from_bytes(bytes).map_err(|_| Error::Malformed {
             field: "bulletproof",
-        };
-        let proof = RangeProof::from_bytes(bytes).map_err(|_| malformed.clone())?;
-        if proof.to_bytes() != bytes {
-            return Err(malformed);
+        })?;
+        // The crate defers point decoding to verification; decode every
+        // point here so a bad encoding is an encoding error (spec §2.2 (E1),
+        // (E2)): A, S, T1, T2, then the inner-product L/R pairs. The last
+        // two 32-byte words and words 4–6 are scalars, checked by the crate.
+        let words = bytes.len() / 32;
+        for i in (0..words).filter(|&i| i < 4 || (7..words.saturating_sub(2)).contains(&i)) {
+            GroupElement::from_bytes(&bytes[i * 32..(i + 1) * 32], "bulletproof point")?;
         }
         Ok(BulletproofRangeProof {
             v,

@@ -159,8 +159,8 @@ impl DisjunctiveProof {
         Ok(DisjunctiveProof { branches })
     }
 
-    /// Add the checks (R1)–(R3) to a batch item. `k_base` may be a shared
-    /// base registered for `K` (pass `None` to register it here).
+    /// Add the checks (R1)–(R3) to a batch item (`K` is registered as a
+    /// shared base of the batch).
     pub fn add_to_batch(
         &self,
         t: &mut Transcript,

@@ -1,0 +1,485 @@
+//! The typed entries of an election's log (spec/record.md §6).
+//!
+//! Each entry's canonical bytes are `u8 tag ‖ body`; they are the leaf data
+//! of the board's Merkle log and the frames of the election record.
+
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use urna_crypto::group::{Reader, Writer};
+use urna_crypto::{Ciphertext, DecryptionShare, PublicKey, Scalar, SecretKey, Signature};
+
+use crate::ballot::{ElectionContext, EncryptedBallot};
+use crate::codec::Hash32;
+use crate::credentials::CredentialList;
+use crate::error::{ElectionError, Result};
+use crate::manifest::Manifest;
+
+/// Largest ceremony message accepted (bytes).
+pub const MAX_CEREMONY_MESSAGE: usize = 1 << 20;
+
+/// Who signs an action (spec/record.md §6.2).
+fn action_transcript(role: &'static [u8]) -> Transcript {
+    let mut t = Transcript::new(b"urna/v1/signed-action");
+    t.append_message(b"role", role);
+    t
+}
+
+/// A lifecycle state change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Voting opens.
+    Open,
+    /// Voting closes: no ballot may follow.
+    Close,
+}
+
+/// An organizer-signed state change, bound to the election fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    /// Open or close.
+    pub phase: Phase,
+    /// The election fingerprint (binds manifest, key and credential list, SECURITY-CASES C2).
+    pub fingerprint: Hash32,
+    /// When (Unix seconds, UTC).
+    pub timestamp: u64,
+    /// Organizer's signature over the body.
+    pub signature: Signature,
+}
+
+/// A Benaloh-audited ballot: the ballot and its revealed openings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpoiledBallot {
+    /// The audited ballot (never counted).
+    pub ballot: EncryptedBallot,
+    /// Per contest: the values and the encryption randomness of each option.
+    pub openings: Vec<(Vec<u64>, Vec<Scalar>)>,
+}
+
+/// One trustee's decryption shares of the final tally, one per option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TallyShare {
+    /// The trustee's index (1-based).
+    pub trustee: u32,
+    /// `shares[c][o]` decrypts contest `c`, option `o`'s aggregate.
+    pub shares: Vec<Vec<DecryptionShare>>,
+}
+
+/// The announced result, organizer-signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElectionResult {
+    /// `totals[c][o]`: the (weighted) total of option `o` in contest `c`.
+    pub totals: Vec<Vec<u64>>,
+    /// Organizer's signature.
+    pub signature: Signature,
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// The manifest, signed by the organizer key it names.
+    Manifest {
+        /// The manifest.
+        manifest: Manifest,
+        /// Organizer's signature over its bytes.
+        signature: Signature,
+    },
+    /// A trustee ceremony message (encoding of spec/trustees.md).
+    Ceremony(Vec<u8>),
+    /// The credential list, signed by the credential authority.
+    Credentials {
+        /// The list.
+        list: CredentialList,
+        /// Authority's signature over its bytes.
+        signature: Signature,
+    },
+    /// Open or close.
+    State(StateChange),
+    /// A cast ballot.
+    Ballot(EncryptedBallot),
+    /// An audited ballot.
+    Spoiled(SpoiledBallot),
+    /// A trustee's decryption shares.
+    Tally(TallyShare),
+    /// The result.
+    Result(ElectionResult),
+}
+
+/// Entry tags (spec/record.md §6.1).
+pub mod tag {
+    /// Manifest.
+    pub const MANIFEST: u8 = 1;
+    /// Ceremony message.
+    pub const CEREMONY: u8 = 2;
+    /// Credential list.
+    pub const CREDENTIALS: u8 = 3;
+    /// State change.
+    pub const STATE: u8 = 4;
+    /// Ballot.
+    pub const BALLOT: u8 = 5;
+    /// Spoiled ballot.
+    pub const SPOILED: u8 = 6;
+    /// Tally share.
+    pub const TALLY: u8 = 7;
+    /// Result.
+    pub const RESULT: u8 = 8;
+}
+
+fn state_body(phase: Phase, fingerprint: &Hash32, timestamp: u64) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u8(match phase {
+        Phase::Open => 1,
+        Phase::Close => 2,
+    })
+    .fixed(&fingerprint.0)
+    .u64(timestamp);
+    w.into_bytes()
+}
+
+fn result_body(totals: &[Vec<u64>]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u32(totals.len() as u32);
+    for c in totals {
+        w.u32(c.len() as u32);
+        for v in c {
+            w.u64(*v);
+        }
+    }
+    w.into_bytes()
+}
+
+impl StateChange {
+    /// Sign a state change with the organizer key.
+    pub fn sign<R: RngCore + CryptoRng>(
+        phase: Phase,
+        fingerprint: Hash32,
+        timestamp: u64,
+        organizer: &SecretKey,
+        rng: &mut R,
+    ) -> Self {
+        let body = state_body(phase, &fingerprint, timestamp);
+        let signature =
+            Signature::sign(&mut action_transcript(b"organizer"), organizer, &body, rng);
+        StateChange {
+            phase,
+            fingerprint,
+            timestamp,
+            signature,
+        }
+    }
+
+    /// Check the organizer's signature (spec/record.md §6.2 (S2)).
+    pub fn verify(&self, organizer: &PublicKey) -> Result<()> {
+        let body = state_body(self.phase, &self.fingerprint, self.timestamp);
+        self.signature
+            .verify(&mut action_transcript(b"organizer"), organizer, &body)
+            .map_err(|_| {
+                ElectionError::SignatureInvalid(
+                    "the state change is not signed by the organizer key of the manifest".into(),
+                )
+            })
+    }
+}
+
+impl ElectionResult {
+    /// Sign a result with the organizer key.
+    pub fn sign<R: RngCore + CryptoRng>(
+        totals: Vec<Vec<u64>>,
+        organizer: &SecretKey,
+        rng: &mut R,
+    ) -> Self {
+        let body = result_body(&totals);
+        let signature =
+            Signature::sign(&mut action_transcript(b"organizer"), organizer, &body, rng);
+        ElectionResult { totals, signature }
+    }
+
+    /// Check the organizer's signature.
+    pub fn verify(&self, organizer: &PublicKey) -> Result<()> {
+        self.signature
+            .verify(
+                &mut action_transcript(b"organizer"),
+                organizer,
+                &result_body(&self.totals),
+            )
+            .map_err(|_| {
+                ElectionError::SignatureInvalid("the result is not signed by the organizer".into())
+            })
+    }
+}
+
+/// Sign the manifest as its organizer.
+pub fn sign_manifest<R: RngCore + CryptoRng>(
+    manifest: Manifest,
+    organizer: &SecretKey,
+    rng: &mut R,
+) -> Result<Entry> {
+    if organizer.public_key() != manifest.organizer_key {
+        return Err(ElectionError::invalid(
+            "organizer_key",
+            "the signing key is not the organizer key named in the manifest",
+        ));
+    }
+    let signature = Signature::sign(
+        &mut action_transcript(b"organizer"),
+        organizer,
+        &manifest.to_bytes(),
+        rng,
+    );
+    Ok(Entry::Manifest {
+        manifest,
+        signature,
+    })
+}
+
+/// Sign the credential list as the credential authority.
+pub fn sign_credentials<R: RngCore + CryptoRng>(
+    list: CredentialList,
+    authority: &SecretKey,
+    rng: &mut R,
+) -> Entry {
+    let signature = Signature::sign(
+        &mut action_transcript(b"credential-authority"),
+        authority,
+        &list.to_bytes(),
+        rng,
+    );
+    Entry::Credentials { list, signature }
+}
+
+/// Check the manifest entry's organizer signature (spec/record.md §6.2 (S1)).
+pub fn verify_manifest_signature(manifest: &Manifest, signature: &Signature) -> Result<()> {
+    signature
+        .verify(
+            &mut action_transcript(b"organizer"),
+            &manifest.organizer_key,
+            &manifest.to_bytes(),
+        )
+        .map_err(|_| {
+            ElectionError::SignatureInvalid(
+                "the manifest is not signed by its organizer key".into(),
+            )
+        })
+}
+
+/// Check the credential list's authority signature (spec/record.md §6.2 (S3)).
+pub fn verify_credentials_signature(
+    list: &CredentialList,
+    signature: &Signature,
+    authority: &PublicKey,
+) -> Result<()> {
+    signature
+        .verify(
+            &mut action_transcript(b"credential-authority"),
+            authority,
+            &list.to_bytes(),
+        )
+        .map_err(|_| {
+            ElectionError::SignatureInvalid(
+                "the credential list is not signed by the credential authority of the manifest"
+                    .into(),
+            )
+        })
+}
+
+/// The decryption-proof context of contest `c`, option `o` (spec/record.md
+/// §7.2). Trustee `j`'s proof runs on this transcript extended with
+/// `trustee = j` (`urna_crypto::dkg::decryption_transcript`, spec/trustees.md).
+pub fn tally_context(fingerprint: &Hash32, contest: usize, option: usize) -> Transcript {
+    let mut t = Transcript::new(b"urna/v1/tally");
+    t.append_message(b"fingerprint", &fingerprint.0);
+    t.append_u64(b"contest", contest as u64);
+    t.append_u64(b"option", option as u64);
+    t
+}
+
+impl SpoiledBallot {
+    /// Check that every revealed opening matches the ballot's ciphertexts
+    /// and the contest rules (spec/record.md §5.5 (A1), (A2)).
+    pub fn verify_openings(&self, ctx: &ElectionContext) -> Result<()> {
+        let contests = self.ballot.contests();
+        if self.openings.len() != contests.len() {
+            return Err(ElectionError::BallotShape(
+                "the audit reveals a different number of contests".into(),
+            ));
+        }
+        for (ci, ((values, nonces), contest)) in self.openings.iter().zip(contests).enumerate() {
+            let cts: &[Ciphertext] = contest.ciphertexts();
+            if values.len() != cts.len() || nonces.len() != cts.len() {
+                return Err(ElectionError::BallotShape(format!(
+                    "contest {ci}: the audit reveals a different number of options"
+                )));
+            }
+            for (oi, ((m, r), ct)) in values.iter().zip(nonces).zip(cts).enumerate() {
+                if !ctx.election_key().vartime_check_opening(ct, *m, r) {
+                    return Err(ElectionError::ProofInvalid(format!(
+                        "audited ballot: contest {ci} option {oi} does not open to the revealed value"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Entry {
+    /// The entry's tag.
+    pub fn tag(&self) -> u8 {
+        match self {
+            Entry::Manifest { .. } => tag::MANIFEST,
+            Entry::Ceremony(_) => tag::CEREMONY,
+            Entry::Credentials { .. } => tag::CREDENTIALS,
+            Entry::State(_) => tag::STATE,
+            Entry::Ballot(_) => tag::BALLOT,
+            Entry::Spoiled(_) => tag::SPOILED,
+            Entry::Tally(_) => tag::TALLY,
+            Entry::Result(_) => tag::RESULT,
+        }
+    }
+
+    /// `u8 tag ‖ body` (spec/record.md §6.1).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(self.tag());
+        match self {
+            Entry::Manifest {
+                manifest,
+                signature,
+            } => {
+                manifest.write(&mut w);
+                signature.write(&mut w);
+            }
+            Entry::Ceremony(b) => {
+                w.var_bytes(b);
+            }
+            Entry::Credentials { list, signature } => {
+                list.write(&mut w);
+                signature.write(&mut w);
+            }
+            Entry::State(s) => {
+                w.fixed(&state_body(s.phase, &s.fingerprint, s.timestamp));
+                s.signature.write(&mut w);
+            }
+            Entry::Ballot(b) => b.write(&mut w),
+            Entry::Spoiled(s) => {
+                s.ballot.write(&mut w);
+                w.u32(s.openings.len() as u32);
+                for (values, nonces) in &s.openings {
+                    w.u32(values.len() as u32);
+                    for (v, n) in values.iter().zip(nonces) {
+                        w.u64(*v).scalar(n);
+                    }
+                }
+            }
+            Entry::Tally(t) => {
+                w.u32(t.trustee);
+                w.u32(t.shares.len() as u32);
+                for c in &t.shares {
+                    w.u32(c.len() as u32);
+                    for s in c {
+                        s.write(&mut w);
+                    }
+                }
+            }
+            Entry::Result(r) => {
+                w.fixed(&result_body(&r.totals));
+                r.signature.write(&mut w);
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// Decode canonical bytes (no trailing bytes).
+    pub fn from_bytes(b: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(b);
+        let e = Self::read_body(&mut r)?;
+        r.finish("log entry")?;
+        Ok(e)
+    }
+
+    fn read_body(r: &mut Reader<'_>) -> Result<Self> {
+        let max_contests = crate::manifest::MAX_CONTESTS as u32;
+        let max_options = urna_crypto::contest::MAX_OPTIONS;
+        Ok(match r.u8("entry tag")? {
+            tag::MANIFEST => Entry::Manifest {
+                manifest: Manifest::read(r)?,
+                signature: Signature::read(r)?,
+            },
+            tag::CEREMONY => Entry::Ceremony(
+                r.var_bytes(MAX_CEREMONY_MESSAGE, "ceremony message")?
+                    .to_vec(),
+            ),
+            tag::CREDENTIALS => Entry::Credentials {
+                list: CredentialList::read(r)?,
+                signature: Signature::read(r)?,
+            },
+            tag::STATE => {
+                let phase = match r.u8("phase")? {
+                    1 => Phase::Open,
+                    2 => Phase::Close,
+                    _ => return Err(ElectionError::invalid("phase", "unknown phase")),
+                };
+                let fingerprint = Hash32::read(r, "state fingerprint")?;
+                let timestamp = r.u64("state timestamp")?;
+                Entry::State(StateChange {
+                    phase,
+                    fingerprint,
+                    timestamp,
+                    signature: Signature::read(r)?,
+                })
+            }
+            tag::BALLOT => Entry::Ballot(EncryptedBallot::read(r)?),
+            tag::SPOILED => {
+                let ballot = EncryptedBallot::read(r)?;
+                let nc = r.count(max_contests, "audit contest count")?;
+                let mut openings = Vec::with_capacity(nc as usize);
+                for _ in 0..nc {
+                    let no = r.count(max_options, "audit option count")?;
+                    let mut values = Vec::with_capacity(no as usize);
+                    let mut nonces = Vec::with_capacity(no as usize);
+                    for _ in 0..no {
+                        values.push(r.u64("audit value")?);
+                        nonces.push(r.scalar("audit nonce")?);
+                    }
+                    openings.push((values, nonces));
+                }
+                Entry::Spoiled(SpoiledBallot { ballot, openings })
+            }
+            tag::TALLY => {
+                let trustee = r.u32("tally trustee")?;
+                let nc = r.count(max_contests, "tally contest count")?;
+                let mut shares = Vec::with_capacity(nc as usize);
+                for _ in 0..nc {
+                    let no = r.count(max_options, "tally option count")?;
+                    shares.push(
+                        (0..no)
+                            .map(|_| DecryptionShare::read(r).map_err(ElectionError::from))
+                            .collect::<Result<Vec<_>>>()?,
+                    );
+                }
+                Entry::Tally(TallyShare { trustee, shares })
+            }
+            tag::RESULT => {
+                let nc = r.count(max_contests, "result contest count")?;
+                let mut totals = Vec::with_capacity(nc as usize);
+                for _ in 0..nc {
+                    let no = r.count(max_options, "result option count")?;
+                    totals.push(
+                        (0..no)
+                            .map(|_| r.u64("result total"))
+                            .collect::<urna_crypto::Result<Vec<_>>>()?,
+                    );
+                }
+                Entry::Result(ElectionResult {
+                    totals,
+                    signature: Signature::read(r)?,
+                })
+            }
+            other => {
+                return Err(ElectionError::invalid(
+                    "entry tag",
+                    format!("unknown entry type {other}"),
+                ))
+            }
+        })
+    }
+}

@@ -1,0 +1,91 @@
+//! Human-facing output of the `tally` commands.
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::report::Report;
+use crate::verify::verify_record;
+
+/// Verify a record file with a progress bar (unless `quiet`).
+pub fn verify(path: &Path, quiet: bool) -> anyhow::Result<Report> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let pb = if quiet {
+        ProgressBar::hidden()
+    } else {
+        let pb = ProgressBar::new(len);
+        if let Ok(s) = ProgressStyle::with_template(
+            "verifying [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta}) {msg}",
+        ) {
+            pb.set_style(s.progress_chars("=> "));
+        }
+        pb
+    };
+    let reader = pb.wrap_read(file);
+    let report = verify_record(reader, None);
+    pb.finish_and_clear();
+    Ok(report)
+}
+
+/// Print the report as a table of checks, then the failures.
+pub fn print_report(r: &Report) {
+    println!(
+        "Election {}: {} log entries, {} ballots cast, {} counted, {} audited",
+        r.election_id.as_deref().unwrap_or("?"),
+        r.entries,
+        r.ballots_cast,
+        r.ballots_counted,
+        r.ballots_spoiled
+    );
+    println!();
+    for c in &r.checks {
+        let status = if c.failed > 0 {
+            "FAIL"
+        } else if c.ran {
+            "ok"
+        } else {
+            "n/a"
+        };
+        println!(
+            "  [{status:>4}] {:<4} {} ({} passed{})",
+            c.id,
+            c.description,
+            c.passed,
+            if c.failed > 0 {
+                format!(", {} failed", c.failed)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(result) = &r.result {
+        println!();
+        println!("Verified result: {result:?}");
+    }
+    println!();
+    if r.ok() {
+        println!("VERIFIED: every check passed.");
+    } else {
+        println!("FAILED: {} problem(s):", r.failures_total);
+        for f in &r.failures {
+            match f.entry {
+                Some(e) => println!("  {} entry {}: {}", f.check, e, f.message),
+                None => println!("  {}: {}", f.check, f.message),
+            }
+        }
+    }
+}
+
+/// Print the result with the contest and option names from the record.
+pub fn print_result(_path: &Path, result: &[Vec<u64>]) -> anyhow::Result<()> {
+    for (ci, row) in result.iter().enumerate() {
+        println!("contest {}:", ci + 1);
+        for (oi, v) in row.iter().enumerate() {
+            println!("  option {:>3}: {v}", oi + 1);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! What `tally verify` checked, and what failed (spec/record.md §10).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Every check the verifier runs, in report order: (id, description).
+/// The ids are defined in spec/record.md §10.
+pub const CHECKS: &[(&str, &str)] = &[
+    (
+        "R1",
+        "record format: version, frames, canonical entry encodings",
+    ),
+    (
+        "R2",
+        "parameters: spec version, group, generators; manifest valid and signed by its organizer",
+    ),
+    (
+        "R3",
+        "trustee ceremony: every message and proof; joint key and verification keys derived",
+    ),
+    (
+        "R4",
+        "credential list: valid, signed by the credential authority, fixed before voting opened",
+    ),
+    (
+        "R5",
+        "opening: signed by the organizer, bound to the manifest, key and credential list",
+    ),
+    (
+        "R6",
+        "ballots: cast while open, shape, proofs, credential signature, credential in the list",
+    ),
+    ("R7", "no ciphertext appears in two ballots"),
+    (
+        "R8",
+        "re-voting rule: only the last ballot per credential is counted",
+    ),
+    (
+        "R9",
+        "audited (spoiled) ballots: openings match, never cast",
+    ),
+    (
+        "R10",
+        "homomorphic aggregation of the counted ballots (weights applied)",
+    ),
+    (
+        "R11",
+        "decryption shares: proofs, threshold, combination, counts in range",
+    ),
+    (
+        "R12",
+        "announced result equals the decrypted tally and is signed by the organizer",
+    ),
+    ("R13", "log: signed tree heads verify and match the entries"),
+    (
+        "R14",
+        "closing: signed by the organizer, no ballot after it",
+    ),
+];
+
+/// One failure, naming the entry (0-based index in the log) and the check.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Failure {
+    /// Check id, e.g. `R6`.
+    pub check: &'static str,
+    /// Log entry index, when the failure is about one entry.
+    pub entry: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The outcome of one check.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckOutcome {
+    /// Check id.
+    pub id: &'static str,
+    /// What it checks.
+    pub description: &'static str,
+    /// How many items passed it.
+    pub passed: u64,
+    /// How many failed.
+    pub failed: u64,
+    /// Whether it ran at all (e.g. no tally yet).
+    pub ran: bool,
+}
+
+/// The verifier's report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    /// Per check.
+    pub checks: Vec<CheckOutcome>,
+    /// Every failure (capped at 1,000 listed; `failures_total` counts all).
+    pub failures: Vec<Failure>,
+    /// Total number of failures.
+    pub failures_total: u64,
+    /// Log entries read.
+    pub entries: u64,
+    /// Ballots cast (all, including superseded).
+    pub ballots_cast: u64,
+    /// Ballots counted (last per credential).
+    pub ballots_counted: u64,
+    /// Spoiled ballots.
+    pub ballots_spoiled: u64,
+    /// The verified result, `totals[contest][option]`, when the record has one.
+    pub result: Option<Vec<Vec<u64>>>,
+    /// The election id from the manifest.
+    pub election_id: Option<String>,
+}
+
+impl Report {
+    /// Whether everything verified.
+    pub fn ok(&self) -> bool {
+        self.failures_total == 0
+    }
+
+    /// Ids of the checks that failed.
+    pub fn failed_checks(&self) -> Vec<&'static str> {
+        self.checks
+            .iter()
+            .filter(|c| c.failed > 0)
+            .map(|c| c.id)
+            .collect()
+    }
+}
+
+/// Accumulates check outcomes while verifying.
+#[derive(Default)]
+pub(crate) struct Tracker {
+    passed: BTreeMap<&'static str, u64>,
+    failed: BTreeMap<&'static str, u64>,
+    ran: BTreeMap<&'static str, bool>,
+    pub(crate) failures: Vec<Failure>,
+    pub(crate) failures_total: u64,
+}
+
+impl Tracker {
+    pub(crate) fn pass(&mut self, check: &'static str) {
+        self.pass_n(check, 1)
+    }
+    pub(crate) fn pass_n(&mut self, check: &'static str, n: u64) {
+        *self.passed.entry(check).or_default() += n;
+        self.ran.insert(check, true);
+    }
+    pub(crate) fn fail(
+        &mut self,
+        check: &'static str,
+        entry: Option<u64>,
+        message: impl Into<String>,
+    ) {
+        *self.failed.entry(check).or_default() += 1;
+        self.ran.insert(check, true);
+        self.failures_total += 1;
+        if self.failures.len() < 1000 {
+            self.failures.push(Failure {
+                check,
+                entry,
+                message: message.into(),
+            });
+        }
+    }
+    pub(crate) fn outcomes(&self) -> Vec<CheckOutcome> {
+        CHECKS
+            .iter()
+            .map(|(id, description)| CheckOutcome {
+                id,
+                description,
+                passed: self.passed.get(id).copied().unwrap_or(0),
+                failed: self.failed.get(id).copied().unwrap_or(0),
+                ran: self.ran.get(id).copied().unwrap_or(false),
+            })
+            .collect()
+    }
+}
