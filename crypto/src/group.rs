@@ -23,7 +23,7 @@ pub fn generator_g() -> RistrettoPoint {
 /// Precomputed table for fixed-base multiplication by `G` (constant time).
 #[inline]
 pub fn g_table() -> &'static RistrettoBasepointTable {
-    &RISTRETTO_BASEPOINT_TABLE
+    RISTRETTO_BASEPOINT_TABLE
 }
 
 /// The second generator `H = from_uniform_bytes(SHA-512(GENERATOR_H_LABEL))`

@@ -95,9 +95,19 @@ fn every_fixture_in_one_batch_passes() {
 
 #[test]
 fn random_mixes_name_exactly_the_invalid_items() {
-    for seed in 0..4u64 {
+    let mut kinds_valid = std::collections::BTreeSet::new();
+    let mut kinds_invalid = std::collections::BTreeSet::new();
+    for seed in 0..5u64 {
         let mut rng = insecure_deterministic_rng(100 + seed);
-        let entries: Vec<Entry> = (0..14).map(|_| random_entry(&mut rng)).collect();
+        let entries: Vec<Entry> = (0..16).map(|_| random_entry(&mut rng)).collect();
+        for e in &entries {
+            let kind = e.what.split(':').next().unwrap().to_string();
+            if e.valid {
+                kinds_valid.insert(kind);
+            } else {
+                kinds_invalid.insert(kind);
+            }
+        }
         // Individual verification agrees with the intended validity.
         for (i, e) in entries.iter().enumerate() {
             assert_eq!(
@@ -118,6 +128,9 @@ fn random_mixes_name_exactly_the_invalid_items() {
             assert_eq!(e.code(), "ERR_PROOF_INVALID");
         }
     }
+    // The mixes cover every proof type, valid and invalid.
+    assert_eq!(kinds_invalid.len(), cases().len(), "{kinds_invalid:?}");
+    assert!(kinds_valid.len() >= cases().len() - 2, "{kinds_valid:?}");
 }
 
 #[test]

@@ -1021,7 +1021,7 @@ fn d07_duplicate_and_unqualified_shares_rejected() {
     assert_eq!(key.qualified(), &[1, 2, 3]);
     let (ct, _) = key.joint_key().encrypt(3, &mut rng);
     let mut parts = partial_decryptions(&shares, &ct, &mut rng);
-    parts.push(parts[0].clone());
+    parts.push(parts[0]);
     parts.push((4, parts[1].1));
     let d = key
         .verify_and_combine(&tally_context(), &ct, &parts)

@@ -603,11 +603,14 @@ fn counts_over_their_maximum_are_shape_errors_and_short_inputs_encoding_errors()
     ));
 }
 
+/// A decoder under test, reduced to its verdict.
+type Decoder = fn(&[u8]) -> Result<(), Error>;
+
 #[test]
 fn every_fixed_size_decoder_rejects_every_other_length() {
     let mut rng = insecure_deterministic_rng(54);
     let (ct, _) = election_key().public_key().encrypt(1, &mut rng);
-    let fixed: [(&str, Vec<u8>, fn(&[u8]) -> Result<(), Error>); 3] = [
+    let fixed: [(&str, Vec<u8>, Decoder); 3] = [
         (
             "decryption share",
             case("decryption share").bytes.clone(),

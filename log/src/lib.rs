@@ -15,9 +15,7 @@
 //! as `spec/log.md §N (Lk)`.
 //!
 //! ```
-//! use urna_log::{
-//!     check_extends, leaf_hash, verify_inclusion, BoardKey, MemoryTree,
-//! };
+//! use urna_log::{check_extends, verify_inclusion, BoardKey, MemoryTree};
 //!
 //! let key = BoardKey::from_seed(&[42; 32]);
 //! let mut tree = MemoryTree::new();
@@ -35,7 +33,6 @@
 //! let (old, new) = (old.verify(&pk).unwrap(), new.verify(&pk).unwrap());
 //! let consistency = tree.consistency_proof(old.tree_size, new.tree_size).unwrap();
 //! check_extends(&old, &new, &consistency).unwrap();
-//! # let _ = leaf_hash(b"");
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -173,7 +173,34 @@ fn subproof<S: NodeSource + ?Sized>(
     Ok(())
 }
 
-/// Fold leaf hashes `first, first+1, …` (2^level of them) into their
+/// Append a leaf hash to a stack of perfect-subtree roots `(height, root)`,
+/// merging equal heights (the compact-range append of §12).
+fn push_merge(stack: &mut Vec<(u32, Hash)>, leaf: Hash) {
+    let mut h = leaf;
+    let mut height = 0;
+    while let Some(&(top, left)) = stack.last() {
+        if top != height {
+            break;
+        }
+        stack.pop();
+        h = node_hash(&left, &h);
+        height += 1;
+    }
+    stack.push((height, h));
+}
+
+/// `NH(p₁, NH(p₂, … p_k))` over the stack, or the empty root (L3), (L4).
+fn fold_right(mut stack: Vec<(u32, Hash)>) -> Hash {
+    let Some((_, mut acc)) = stack.pop() else {
+        return empty_root();
+    };
+    while let Some((_, left)) = stack.pop() {
+        acc = node_hash(&left, &acc);
+    }
+    acc
+}
+
+/// Fold leaf hashes `index·2^level …` (2^level of them) into their
 /// perfect-subtree root, in O(level) memory.
 fn fold_perfect<E>(
     level: u32,
@@ -181,23 +208,11 @@ fn fold_perfect<E>(
     mut leaf: impl FnMut(u64) -> core::result::Result<Hash, E>,
 ) -> core::result::Result<Hash, E> {
     let first = index << level;
-    let count = 1u64 << level;
-    // stack[i] holds a perfect subtree of 2^heights[i] leaves; equal heights merge.
-    let mut stack: Vec<(u32, Hash)> = Vec::with_capacity(level as usize + 1);
-    for i in 0..count {
-        let mut h = leaf(first + i)?;
-        let mut height = 0;
-        while let Some(&(top, left)) = stack.last() {
-            if top != height {
-                break;
-            }
-            stack.pop();
-            h = node_hash(&left, &h);
-            height += 1;
-        }
-        stack.push((height, h));
+    let mut stack = Vec::with_capacity(level as usize + 1);
+    for i in 0..(1u64 << level) {
+        push_merge(&mut stack, leaf(first + i)?);
     }
-    Ok(stack.pop().map(|(_, h)| h).unwrap_or_else(empty_root))
+    Ok(fold_right(stack))
 }
 
 /// A [`NodeSource`] over a slice of leaf hashes: nodes are recomputed from
@@ -246,12 +261,11 @@ where
 
 /// `MTH` of a list of leaf hashes (`spec/log.md` §2 (L4)).
 pub fn root_from_leaf_hashes(leaves: &[Hash]) -> Hash {
-    let mut range = crate::CompactRange::new();
+    let mut stack = Vec::with_capacity(64);
     for l in leaves {
-        // Cannot fail: a slice holds fewer than 2^64 − 1 elements.
-        let _ = range.push(*l);
+        push_merge(&mut stack, *l);
     }
-    range.root()
+    fold_right(stack)
 }
 
 /// `PATH(index, leaves)`: the inclusion proof for leaf `index` in the tree

@@ -80,6 +80,24 @@ pub struct SampleSummary {
     pub totals: Vec<Vec<u64>>,
     /// Log entries written.
     pub entries: u64,
+    /// The role keys, so tests can forge re-signed variants (mutants).
+    pub secrets: SampleSecrets,
+}
+
+/// The secrets of a generated election. Test use only: a real election's
+/// roles never share a machine.
+#[derive(Clone, Debug)]
+pub struct SampleSecrets {
+    /// The organizer's signing key.
+    pub organizer: SecretKey,
+    /// The credential authority's signing key.
+    pub authority: SecretKey,
+    /// The board's Ed25519 seed.
+    pub board_seed: [u8; 32],
+    /// Voters' credential keys, by voter number.
+    pub voters: Vec<SecretKey>,
+    /// Trustees' key shares.
+    pub key_shares: Vec<KeyShare>,
 }
 
 /// A seeded or OS-backed CSPRNG for the roles. The seeded variant is for
@@ -263,14 +281,15 @@ pub fn write_sample<W: Write>(
         contests: contests(opts.shape),
     };
     manifest.validate().context("sample manifest")?;
+    let board_seed = {
+        let mut s = [0u8; 32];
+        rng.fill_bytes(&mut s);
+        s
+    };
     let mut board = Board {
         out: RecordWriter::new(w)?,
         tree: MemoryTree::new(),
-        key: BoardKey::from_seed(&{
-            let mut s = [0u8; 32];
-            rng.fill_bytes(&mut s);
-            s
-        }),
+        key: BoardKey::from_seed(&board_seed),
         every: opts.tree_head_every.max(1),
         time_ms: 1_800_000_000_000,
     };
@@ -412,5 +431,55 @@ pub fn write_sample<W: Write>(
     }
     let entries = board.tree.len();
     board.out.finish()?;
-    Ok(SampleSummary { totals, entries })
+    Ok(SampleSummary {
+        totals,
+        entries,
+        secrets: SampleSecrets {
+            organizer,
+            authority,
+            board_seed,
+            voters: voter_keys,
+            key_shares,
+        },
+    })
+}
+
+/// The entries of a record (its tree heads and board key dropped).
+pub fn read_entries<R: std::io::Read>(r: R) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut reader = urna_election::record::RecordReader::new(r)?;
+    let mut out = Vec::new();
+    while let Some(f) = reader.next_frame()? {
+        if let urna_election::record::Frame::Entry(b) = f {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Write `entries` as a record signed by the board key with seed
+/// `board_seed`, with a tree head after every `every` entries and at the end.
+/// (For tests that build altered records, re-signed as a lying board would.)
+pub fn write_entries<W: Write>(
+    entries: &[Vec<u8>],
+    board_seed: &[u8; 32],
+    every: usize,
+    w: W,
+) -> anyhow::Result<W> {
+    let mut board = Board {
+        out: RecordWriter::new(w)?,
+        tree: MemoryTree::new(),
+        key: BoardKey::from_seed(board_seed),
+        every: every.max(1),
+        time_ms: 1_800_000_000_000,
+    };
+    board
+        .out
+        .frame(kind::BOARD_KEY, &board.key.public_key().to_bytes())?;
+    for e in entries {
+        board.post_bytes(e)?;
+    }
+    if board.tree.len() as usize % board.every != 0 {
+        board.head()?;
+    }
+    Ok(board.out.finish()?)
 }

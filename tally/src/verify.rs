@@ -53,6 +53,10 @@ struct Verifier {
     cast_codes: HashSet<[u8; 32]>,
     shares: Vec<(u64, TallyShare)>,
     result: Option<(u64, ElectionResult)>,
+    /// A setup check (R2–R4) failed so the election key or credential list
+    /// is unknown: later checks that need them are skipped, not failed, so
+    /// the report names the cause once instead of once per ballot.
+    setup_failed: bool,
     report: Report,
 }
 
@@ -78,10 +82,19 @@ pub fn verify_record<R: Read>(r: R, progress: Option<Progress<'_>>) -> Report {
         cast_codes: HashSet::new(),
         shares: Vec::new(),
         result: None,
+        setup_failed: false,
         report: Report::default(),
     };
     match RecordReader::new(r) {
-        Err(e) => v.t.fail("R1", None, e.to_string()),
+        Err(e) => {
+            // Not a record at all: nothing else can be checked.
+            v.t.fail("R1", None, e.to_string());
+            let mut report = std::mem::take(&mut v.report);
+            report.checks = v.t.outcomes();
+            report.failures = std::mem::take(&mut v.t.failures);
+            report.failures_total = v.t.failures_total;
+            return report;
+        }
         Ok(mut reader) => loop {
             match reader.next_frame() {
                 Ok(None) => break,
@@ -204,7 +217,9 @@ impl Verifier {
                 }
                 match (s.phase, self.stage) {
                     (Phase::Open, Stage::Setup) => {
-                        if self.ctx.is_none() {
+                        if self.ctx.is_none() && self.setup_failed {
+                            // The cause is reported already (R2–R4).
+                        } else if self.ctx.is_none() {
                             self.t.fail(
                                 "R5",
                                 Some(idx),
@@ -236,6 +251,9 @@ impl Verifier {
             Entry::Ballot(_) => {} // handled in batches
             Entry::Spoiled(s) => {
                 let Some(ctx) = &self.ctx else {
+                    if self.setup_failed {
+                        return;
+                    }
                     self.t.fail(
                         "R9",
                         Some(idx),
@@ -289,6 +307,7 @@ impl Verifier {
             }
             Err(e) => {
                 self.t.fail("R3", Some(idx), e);
+                self.setup_failed = true;
                 // Stop deriving again at every entry.
                 self.ceremony.clear();
             }
@@ -308,6 +327,7 @@ impl Verifier {
         if let Err(e) = verify_credentials_signature(&list, &signature, &m.credential_authority_key)
         {
             self.t.fail("R4", Some(idx), e.to_string());
+            self.setup_failed = true;
             return;
         }
         self.t.pass("R4");
@@ -321,7 +341,10 @@ impl Verifier {
         };
         match ElectionContext::new(m.clone(), k.election_key.clone(), l.clone()) {
             Ok(ctx) => self.ctx = Some(ctx),
-            Err(e) => self.t.fail("R4", Some(idx), e.to_string()),
+            Err(e) => {
+                self.t.fail("R4", Some(idx), e.to_string());
+                self.setup_failed = true;
+            }
         }
     }
 
@@ -331,7 +354,7 @@ impl Verifier {
         }
         let pending = std::mem::take(&mut self.pending);
         let Some(ctx) = self.ctx.clone() else {
-            for (idx, _) in &pending {
+            for (idx, _) in pending.iter().filter(|_| !self.setup_failed) {
                 self.t
                     .fail("R6", Some(*idx), "a ballot before the election was set up");
             }
@@ -372,17 +395,19 @@ impl Verifier {
             ok_ballots.into_iter().zip(ok_idx).zip(verdicts).zip(codes)
         {
             self.report.ballots_cast += 1;
-            if self.stage != Stage::Open {
-                self.t.fail(
-                    "R6",
-                    Some(idx),
-                    if self.stage == Stage::Setup {
-                        "a ballot cast before voting opened"
-                    } else {
-                        "a ballot cast after voting closed"
-                    },
-                );
-                continue;
+            match self.stage {
+                Stage::Open => {}
+                Stage::Setup => {
+                    self.t
+                        .fail("R6", Some(idx), "a ballot cast before voting opened");
+                    continue;
+                }
+                Stage::Closed => {
+                    // spec/record.md §10 (R14), SECURITY-CASES B11.
+                    self.t
+                        .fail("R14", Some(idx), "a ballot cast after voting closed");
+                    continue;
+                }
             }
             if let Err(e) = verdict {
                 self.t

@@ -142,7 +142,8 @@ fn batch_then_name<T>(
         .collect()
 }
 
-/// (M4) for all messages, batched; any failure is an error (unattributable).
+/// (M4) for all messages, batched; any failure is an error, since the
+/// message cannot be attributed (spec/trustees.md §5.6 (M5)).
 fn check_signatures<M: Signed>(
     params: &CeremonyParams,
     msgs: &[&M],
@@ -190,8 +191,8 @@ fn single_or_equivocation<'a, M: Signed>(
     (signed, single)
 }
 
-/// (Q1): every `expected` sender without an accepted or disqualified
-/// message is absent.
+/// Every `expected` sender without any message is absent
+/// (spec/trustees.md §9 (Q1)).
 fn mark_missing(
     expected: &[u8],
     present: &BTreeMap<u8, Vec<impl Sized>>,
@@ -267,6 +268,7 @@ fn accept_round2<'a>(
         let Some(r1) = round1.get(&i) else { continue };
         match m.check_structure(params, r1, &recipients) {
             Ok(()) => candidates.push(m),
+            // spec/trustees.md §5.6 (M7), §9 (Q2)
             Err(reason) => excluded.push(Disqualification { trustee: i, reason }),
         }
     }
@@ -493,37 +495,38 @@ pub(crate) fn evaluate<'a>(
     })
 }
 
-/// Round 1 alone, for a trustee about to deal: the accepted senders with
-/// their messages and encryption keys, and the exclusions so far.
-pub(crate) fn accepted_round1_keys<'a>(
-    params: &CeremonyParams,
-    record: &'a CeremonyRecord,
-) -> Result<(
-    Vec<(u8, &'a Round1Message, PublicKey)>,
-    Vec<Disqualification>,
-)> {
-    let mut excluded = Vec::new();
-    let r1 = accept_round1(params, &record.round1, &mut excluded)?;
-    let accepted = r1
-        .accepted
-        .into_iter()
-        .map(|(j, m)| (j, m, m.identity().encryption_key().clone()))
-        .collect();
-    Ok((accepted, excluded))
+/// The accepted messages of the latest round read, and the exclusions so far.
+pub(crate) struct Progress<'a, M> {
+    pub(crate) accepted: Vec<(u8, &'a M)>,
+    pub(crate) excluded: Vec<Disqualification>,
 }
 
-/// Rounds 1–2, for a trustee about to check its shares: the accepted
-/// dealers' messages and the exclusions so far.
-#[allow(clippy::type_complexity)]
+/// Round 1 alone, for a trustee about to deal.
+pub(crate) fn accepted_round1<'a>(
+    params: &CeremonyParams,
+    record: &'a CeremonyRecord,
+) -> Result<Progress<'a, Round1Message>> {
+    let mut excluded = Vec::new();
+    let r1 = accept_round1(params, &record.round1, &mut excluded)?;
+    Ok(Progress {
+        accepted: r1.accepted.into_iter().collect(),
+        excluded,
+    })
+}
+
+/// Rounds 1–2, for a trustee about to check its shares.
 pub(crate) fn accepted_round2<'a>(
     params: &CeremonyParams,
     record: &'a CeremonyRecord,
-) -> Result<(Vec<(u8, &'a Round2Message)>, Vec<Disqualification>)> {
+) -> Result<Progress<'a, Round2Message>> {
     let mut excluded = Vec::new();
     let r1 = accept_round1(params, &record.round1, &mut excluded)?;
     ensure_quorum(params, &r1.senders(), &excluded)?;
     let r2 = accept_round2(params, &r1.accepted, &record.round2, &mut excluded)?;
-    Ok((r2.accepted.into_iter().collect(), excluded))
+    Ok(Progress {
+        accepted: r2.accepted.into_iter().collect(),
+        excluded,
+    })
 }
 
 /// Evaluate rounds 1–3 of a record: the qualified set, the joint key, the

@@ -719,6 +719,9 @@ canonical_hex_serde!(Round4Message, "round-4 message");
 // ---------------------------------------------------------------- any message
 
 /// Any ceremony message, told apart by its tag (for a board entry or a file).
+// A ceremony has a few dozen messages: boxing the large variants would cost
+// every caller a dereference for no measurable saving.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CeremonyMessage {
     /// Round 1: commit.

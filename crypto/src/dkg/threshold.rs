@@ -278,8 +278,8 @@ impl ThresholdKey {
         }
     }
 
-    /// (O4): the verification keys interpolate to `K` at 0 and to each
-    /// other: with `S` the first `k` qualified, `Σ_{j∈S} λ_j(x)·X_j` equals
+    /// The verification keys interpolate to `K` at 0 and to each other
+    /// (spec/trustees.md §10 (O4)): with `S` the first `k` qualified, `Σ_{j∈S} λ_j(x)·X_j` equals
     /// `K` at `x = 0` and `X_x` for every other qualified `x`.
     fn vartime_check_consistency(&self) -> Result<()> {
         let k = usize::from(self.params.threshold());

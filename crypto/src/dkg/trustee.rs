@@ -25,14 +25,14 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
-use super::ceremony::{ensure_quorum, evaluate};
+use super::ceremony::{accepted_round1, accepted_round2, ensure_quorum, evaluate};
 use super::identity::TrusteeKeys;
 use super::messages::{CeremonyRecord, Round1Message, Round2Message, Round3Message, Round4Message};
 use super::params::PARAMS_LEN;
 use super::polynomial::{feldman_check, Polynomial};
 use super::{
-    commitment_hash, decryption_transcript, CeremonyParams, Complaint, EncryptedShare,
-    ThresholdKey, TrusteeIdentity,
+    commitment_hash, decryption_transcript, CeremonyParams, Complaint, Disqualification,
+    EncryptedShare, ThresholdKey, TrusteeIdentity,
 };
 use crate::elgamal::{Ciphertext, PublicKey, SecretKey};
 use crate::error::{Error, Result};
@@ -129,6 +129,7 @@ impl Trustee {
             self.polynomial
                 .prove_coefficients(&self.params, self.index, &commitments, rng);
         let mut shares = Vec::with_capacity(round1.len());
+        // spec/trustees.md §7.2 (F1)
         for (j, key) in round1.iter().filter(|(j, _)| *j != self.index) {
             let s = self.polynomial.evaluate(*j);
             shares.push(EncryptedShare::encrypt(
@@ -202,16 +203,7 @@ impl Trustee {
         let e = evaluate(&self.params, record)?;
         let key = e.outcome.key().clone();
         if !key.qualified().contains(&self.index) {
-            return Err(e
-                .outcome
-                .disqualified()
-                .iter()
-                .find(|d| d.trustee() == self.index)
-                .map(|d| d.reason().clone())
-                .unwrap_or(Error::DkgMessageMissing {
-                    trustee: self.index,
-                    round: 3,
-                }));
+            return Err(self.exclusion_reason(e.outcome.disqualified(), 3));
         }
         self.check_own_round2(e.round2.get(&self.index).copied())?;
         // spec/trustees.md §10 (O3)
@@ -232,6 +224,7 @@ impl Trustee {
         }
         let secret = SecretKey::from_bytes(Zeroizing::new(s.to_bytes()).as_ref())?;
         let share = KeyShare::new(self.index, secret, key)?;
+        // spec/trustees.md §11 (X1)
         let cert = Round4Message::sign_unchecked(
             &self.params,
             &self.keys,
@@ -256,47 +249,48 @@ impl Trustee {
     }
 
     /// The accepted round-1 senders with their encryption keys; ours must
-    /// be among them, unchanged.
+    /// be among them, unchanged, and at least `k` (spec/trustees.md §9 (Q5)).
     fn accepted_round1(&self, record: &CeremonyRecord) -> Result<Vec<(u8, PublicKey)>> {
-        let e1 = super::ceremony::accepted_round1_keys(&self.params, record)?;
-        let (accepted, excluded) = e1;
-        match accepted.iter().find(|(j, _, _)| *j == self.index) {
-            None => {
-                return Err(excluded
-                    .iter()
-                    .find(|d| d.trustee() == self.index)
-                    .map(|d| d.reason().clone())
-                    .unwrap_or(Error::DkgMessageMissing {
-                        trustee: self.index,
-                        round: 1,
-                    }))
-            }
-            Some((_, m, _)) => self.check_own_round1(m)?,
+        let p = accepted_round1(&self.params, record)?;
+        let own = p.accepted.iter().find(|(j, _)| *j == self.index);
+        match own {
+            Some((_, m)) => self.check_own_round1(m)?,
+            None => return Err(self.exclusion_reason(&p.excluded, 1)),
         }
-        let senders: Vec<u8> = accepted.iter().map(|(j, _, _)| *j).collect();
-        ensure_quorum(&self.params, &senders, &excluded)?;
-        Ok(accepted.into_iter().map(|(j, _, e)| (j, e)).collect())
+        let senders: Vec<u8> = p.accepted.iter().map(|(j, _)| *j).collect();
+        ensure_quorum(&self.params, &senders, &p.excluded)?;
+        Ok(p.accepted
+            .iter()
+            .map(|(j, m)| (*j, m.identity().encryption_key().clone()))
+            .collect())
     }
 
-    /// The accepted round-2 messages; ours must be among them, unchanged.
+    /// The accepted round-2 messages; ours must be among them, unchanged,
+    /// and at least `k` (spec/trustees.md §9 (Q5)).
     fn accepted_round2<'a>(
         &self,
         record: &'a CeremonyRecord,
     ) -> Result<Vec<(u8, &'a Round2Message)>> {
-        let (accepted, excluded) = super::ceremony::accepted_round2(&self.params, record)?;
-        let own = accepted
-            .iter()
-            .find(|(j, _)| *j == self.index)
-            .map(|(_, m)| *m);
-        if own.is_none() {
-            if let Some(d) = excluded.iter().find(|d| d.trustee() == self.index) {
-                return Err(d.reason().clone());
-            }
+        let p = accepted_round2(&self.params, record)?;
+        match p.accepted.iter().find(|(j, _)| *j == self.index) {
+            Some((_, m)) => self.check_own_round2(Some(m))?,
+            None => return Err(self.exclusion_reason(&p.excluded, 2)),
         }
-        self.check_own_round2(own)?;
-        let senders: Vec<u8> = accepted.iter().map(|(j, _)| *j).collect();
-        ensure_quorum(&self.params, &senders, &excluded)?;
-        Ok(accepted)
+        let senders: Vec<u8> = p.accepted.iter().map(|(j, _)| *j).collect();
+        ensure_quorum(&self.params, &senders, &p.excluded)?;
+        Ok(p.accepted)
+    }
+
+    /// Why this trustee is not among the accepted senders of `round`.
+    fn exclusion_reason(&self, excluded: &[Disqualification], round: u8) -> Error {
+        excluded
+            .iter()
+            .find(|d| d.trustee() == self.index)
+            .map(|d| d.reason().clone())
+            .unwrap_or(Error::DkgMessageMissing {
+                trustee: self.index,
+                round,
+            })
     }
 
     fn check_own_round1(&self, m: &Round1Message) -> Result<()> {

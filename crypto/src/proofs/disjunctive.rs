@@ -72,13 +72,13 @@ fn check_bounds(min: u64, max: u64) -> Result<u64> {
     if min > max {
         return Err(Error::InvalidParameter("range with min > max"));
     }
-    let n = max - min + 1;
-    if n > MAX_BRANCHES {
+    // Compare before adding 1: `max − min + 1` overflows for [0, u64::MAX].
+    if max - min >= MAX_BRANCHES {
         return Err(Error::InvalidParameter(
             "range too wide for a disjunctive proof",
         ));
     }
-    Ok(n)
+    Ok(max - min + 1)
 }
 
 fn absorb_statement(t: &mut Transcript, k: &PublicKey, ct: &Ciphertext, min: u64, max: u64) {

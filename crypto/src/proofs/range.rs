@@ -23,8 +23,9 @@ use super::disjunctive::{DisjunctiveProof, MAX_BRANCHES};
 pub enum RangeProof {
     /// Disjunctive Chaum–Pedersen (small ranges).
     Disjunctive(DisjunctiveProof),
-    /// Pedersen commitment + link proof + bulletproof (wide ranges).
-    Bulletproof(BulletproofRangeProof),
+    /// Pedersen commitment + link proof + bulletproof (wide ranges; boxed,
+    /// it is ten times the size of a 0/1 proof).
+    Bulletproof(Box<BulletproofRangeProof>),
 }
 
 const TAG_DISJUNCTIVE: u8 = 1;
@@ -51,7 +52,8 @@ impl RangeProof {
         if uses_disjunctive(min, max) {
             DisjunctiveProof::prove(t, k, ct, m, r, min, max, rng).map(RangeProof::Disjunctive)
         } else {
-            BulletproofRangeProof::prove(t, k, ct, m, r, min, max, rng).map(RangeProof::Bulletproof)
+            BulletproofRangeProof::prove(t, k, ct, m, r, min, max, rng)
+                .map(|p| RangeProof::Bulletproof(Box::new(p)))
         }
     }
 
@@ -106,7 +108,9 @@ impl RangeProof {
     pub fn read(r: &mut Reader<'_>) -> Result<Self> {
         match r.u8("range proof kind")? {
             TAG_DISJUNCTIVE => DisjunctiveProof::read(r).map(RangeProof::Disjunctive),
-            TAG_BULLETPROOF => BulletproofRangeProof::read(r).map(RangeProof::Bulletproof),
+            TAG_BULLETPROOF => {
+                BulletproofRangeProof::read(r).map(|p| RangeProof::Bulletproof(Box::new(p)))
+            }
             _ => Err(Error::Malformed {
                 field: "range proof kind",
             }),
