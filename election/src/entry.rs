@@ -74,6 +74,10 @@ pub struct ElectionResult {
 }
 
 /// One log entry.
+// The manifest variant is large, but entries are transient (decoded,
+// checked, dropped) and a manifest is one per election: boxing would only
+// add an allocation to every ballot's decode path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
     /// The manifest, signed by the organizer key it names.
