@@ -380,9 +380,31 @@ impl EncryptedBallot {
     }
 }
 
-/// Verify many ballots with one batch; returns per ballot `Ok` or the
-/// precise error (spec/record.md §5.3). Uses all cores.
+/// Verify many ballots in batches; returns per ballot `Ok` or the precise
+/// error (spec/record.md §5.3). With the `parallel` feature, the ballots are
+/// split into one batch per core (transcripts, challenges and the
+/// multiscalar multiplication all run in parallel).
 pub fn verify_ballots(ctx: &ElectionContext, ballots: &[EncryptedBallot]) -> Vec<Result<()>> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let threads = rayon::current_num_threads();
+        if threads > 1 && ballots.len() >= 64 {
+            let chunk = ballots.len().div_ceil(threads);
+            return ballots
+                .par_chunks(chunk)
+                .flat_map_iter(|c| verify_ballots_one_batch(ctx, c))
+                .collect();
+        }
+    }
+    verify_ballots_one_batch(ctx, ballots)
+}
+
+/// [`verify_ballots`] as one batch on the calling thread's pool.
+pub fn verify_ballots_one_batch(
+    ctx: &ElectionContext,
+    ballots: &[EncryptedBallot],
+) -> Vec<Result<()>> {
     let mut results: Vec<Result<()>> = ballots.iter().map(|b| b.check_before_crypto(ctx)).collect();
     let mut batch = BatchVerifier::new();
     let mut in_batch = Vec::with_capacity(ballots.len());

@@ -17,10 +17,16 @@ use crate::manifest::Manifest;
 /// Largest ceremony message accepted (bytes).
 pub const MAX_CEREMONY_MESSAGE: usize = 1 << 20;
 
-/// Who signs an action (spec/record.md §6.2).
-fn action_transcript(role: &'static [u8]) -> Transcript {
+/// The transcript of a signed action (spec/record.md §6.2): who signs
+/// (`role`), what (`action`), and for which election (`election`: the
+/// manifest hash for the credential list, the fingerprint for a result;
+/// empty for the manifest itself), so a signature can never be moved to
+/// another kind of action or another election.
+fn action_transcript(role: &'static [u8], action: &'static [u8], election: &[u8]) -> Transcript {
     let mut t = Transcript::new(b"urna/v1/signed-action");
     t.append_message(b"role", role);
+    t.append_message(b"action", action);
+    t.append_message(b"election", election);
     t
 }
 
@@ -161,8 +167,12 @@ impl StateChange {
         rng: &mut R,
     ) -> Self {
         let body = state_body(phase, &fingerprint, timestamp);
-        let signature =
-            Signature::sign(&mut action_transcript(b"organizer"), organizer, &body, rng);
+        let signature = Signature::sign(
+            &mut action_transcript(b"organizer", b"state", &[]),
+            organizer,
+            &body,
+            rng,
+        );
         StateChange {
             phase,
             fingerprint,
@@ -175,7 +185,11 @@ impl StateChange {
     pub fn verify(&self, organizer: &PublicKey) -> Result<()> {
         let body = state_body(self.phase, &self.fingerprint, self.timestamp);
         self.signature
-            .verify(&mut action_transcript(b"organizer"), organizer, &body)
+            .verify(
+                &mut action_transcript(b"organizer", b"state", &[]),
+                organizer,
+                &body,
+            )
             .map_err(|_| {
                 ElectionError::SignatureInvalid(
                     "the state change is not signed by the organizer key of the manifest".into(),
@@ -188,20 +202,25 @@ impl ElectionResult {
     /// Sign a result with the organizer key.
     pub fn sign<R: RngCore + CryptoRng>(
         totals: Vec<Vec<u64>>,
+        fingerprint: &Hash32,
         organizer: &SecretKey,
         rng: &mut R,
     ) -> Self {
         let body = result_body(&totals);
-        let signature =
-            Signature::sign(&mut action_transcript(b"organizer"), organizer, &body, rng);
+        let signature = Signature::sign(
+            &mut action_transcript(b"organizer", b"result", &fingerprint.0),
+            organizer,
+            &body,
+            rng,
+        );
         ElectionResult { totals, signature }
     }
 
-    /// Check the organizer's signature.
-    pub fn verify(&self, organizer: &PublicKey) -> Result<()> {
+    /// Check the organizer's signature (spec/record.md §6.2 (S4)).
+    pub fn verify(&self, organizer: &PublicKey, fingerprint: &Hash32) -> Result<()> {
         self.signature
             .verify(
-                &mut action_transcript(b"organizer"),
+                &mut action_transcript(b"organizer", b"result", &fingerprint.0),
                 organizer,
                 &result_body(&self.totals),
             )
@@ -224,7 +243,7 @@ pub fn sign_manifest<R: RngCore + CryptoRng>(
         ));
     }
     let signature = Signature::sign(
-        &mut action_transcript(b"organizer"),
+        &mut action_transcript(b"organizer", b"manifest", &[]),
         organizer,
         &manifest.to_bytes(),
         rng,
@@ -238,11 +257,12 @@ pub fn sign_manifest<R: RngCore + CryptoRng>(
 /// Sign the credential list as the credential authority.
 pub fn sign_credentials<R: RngCore + CryptoRng>(
     list: CredentialList,
+    manifest_hash: &Hash32,
     authority: &SecretKey,
     rng: &mut R,
 ) -> Entry {
     let signature = Signature::sign(
-        &mut action_transcript(b"credential-authority"),
+        &mut action_transcript(b"credential-authority", b"credentials", &manifest_hash.0),
         authority,
         &list.to_bytes(),
         rng,
@@ -254,7 +274,7 @@ pub fn sign_credentials<R: RngCore + CryptoRng>(
 pub fn verify_manifest_signature(manifest: &Manifest, signature: &Signature) -> Result<()> {
     signature
         .verify(
-            &mut action_transcript(b"organizer"),
+            &mut action_transcript(b"organizer", b"manifest", &[]),
             &manifest.organizer_key,
             &manifest.to_bytes(),
         )
@@ -270,10 +290,11 @@ pub fn verify_credentials_signature(
     list: &CredentialList,
     signature: &Signature,
     authority: &PublicKey,
+    manifest_hash: &Hash32,
 ) -> Result<()> {
     signature
         .verify(
-            &mut action_transcript(b"credential-authority"),
+            &mut action_transcript(b"credential-authority", b"credentials", &manifest_hash.0),
             authority,
             &list.to_bytes(),
         )

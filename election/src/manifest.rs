@@ -51,8 +51,11 @@ pub struct ContestOption {
 }
 
 /// One question of the election.
+///
+/// (No `deny_unknown_fields` here: serde cannot combine it with the
+/// flattened `kind`; unknown keys inside a contest are rejected by
+/// [`ContestKind`]'s own `deny_unknown_fields`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Contest {
     /// Stable id (`[a-z0-9_-]{1,64}`).
     pub id: String,
@@ -387,5 +390,75 @@ impl Manifest {
     /// Number of trustees.
     pub fn trustee_count(&self) -> u32 {
         self.trustees.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_core::OsRng;
+    use urna_crypto::SecretKey;
+
+    fn manifest() -> Manifest {
+        let t = |s: &str| LocalizedText::single("en", s);
+        Manifest {
+            spec_version: SPEC_VERSION.into(),
+            election_id: "test".into(),
+            title: t("Test"),
+            description: LocalizedText::default(),
+            default_language: "en".into(),
+            opens_at: 1,
+            closes_at: 2,
+            trustees: vec![TrusteeInfo { name: "A".into() }],
+            threshold: 1,
+            organizer_key: SecretKey::generate(&mut OsRng).public_key(),
+            credential_authority_key: SecretKey::generate(&mut OsRng).public_key(),
+            weighted: false,
+            contests: vec![Contest {
+                id: "c".into(),
+                title: t("Q"),
+                kind: ContestKind::Score { max_score: 5 },
+                options: vec![ContestOption {
+                    id: "o".into(),
+                    title: t("O"),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn json_and_bytes_round_trip() {
+        let m = manifest();
+        assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+        assert_eq!(Manifest::from_bytes(&m.to_bytes()).unwrap(), m);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_values_are_named() {
+        let m = manifest();
+        let json = m
+            .to_json()
+            .replace("\"max_score\": 5", "\"max_score\": 5, \"extra\": 1");
+        assert!(Manifest::from_json(&json).is_err());
+        let mut bad = m.clone();
+        bad.threshold = 2;
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("threshold"));
+        let mut bad = m.clone();
+        bad.spec_version = "urna/v0".into();
+        assert_eq!(
+            bad.validate().unwrap_err().code(),
+            "ERR_UNSUPPORTED_VERSION"
+        );
+        let mut bad = m;
+        bad.closes_at = 0;
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("closes_at"));
     }
 }

@@ -14,4 +14,5 @@ pub mod demo;
 pub mod report;
 pub mod sample;
 pub mod treehead;
+pub mod trustee;
 pub mod verify;

@@ -106,6 +106,24 @@ pub struct Report {
     pub result: Option<Vec<Vec<u64>>>,
     /// The election id from the manifest.
     pub election_id: Option<String>,
+    /// What a trustee decrypts, once voting is closed (not serialized).
+    #[serde(skip)]
+    pub tally_input: Option<TallyInput>,
+}
+
+/// The tally as the verifier recomputed it from a closed record: what a
+/// trustee partially decrypts (`tally trustee decrypt`), so that it never
+/// decrypts a ciphertext someone hands it (SECURITY-CASES D8).
+#[derive(Clone, Debug)]
+pub struct TallyInput {
+    /// The election fingerprint (the tally context, spec/record.md §7.2).
+    pub fingerprint: urna_election::Hash32,
+    /// The ceremony's public result, as derived from the record.
+    pub key: urna_crypto::ThresholdKey,
+    /// `A[c][o]` of the counted ballots (spec/record.md §7.1 (Y2)).
+    pub aggregates: Vec<Vec<urna_crypto::Ciphertext>>,
+    /// The trustees with a tally share entry in the record, valid or not.
+    pub share_trustees: Vec<u32>,
 }
 
 impl Report {

@@ -48,7 +48,7 @@ struct Verifier {
     /// Sum of every accepted ballot, and of the superseded ones.
     sums: Vec<Vec<CiphertextSum>>,
     superseded: Vec<Vec<CiphertextSum>>,
-    alphas: HashSet<[u8; 16]>,
+    alphas: HashSet<[u8; 32]>,
     spoiled_codes: HashSet<[u8; 32]>,
     cast_codes: HashSet<[u8; 32]>,
     shares: Vec<(u64, TallyShare)>,
@@ -238,7 +238,16 @@ impl Verifier {
                         self.stage = Stage::Open;
                     }
                     (Phase::Close, Stage::Open) => {
-                        self.t.pass("R14");
+                        let expected = self.ctx.as_ref().map(|c| c.fingerprint());
+                        if expected.is_some_and(|fp| fp != s.fingerprint) {
+                            self.t.fail(
+                                "R14",
+                                Some(idx),
+                                "the closing names another election fingerprint",
+                            );
+                        } else {
+                            self.t.pass("R14");
+                        }
                         self.stage = Stage::Closed;
                     }
                     (p, st) => self.t.fail(
@@ -271,6 +280,13 @@ impl Verifier {
                     Ok(()) => {
                         self.spoiled_codes.insert(code);
                         self.report.ballots_spoiled += 1;
+                        if self.record_alphas(&s.ballot) {
+                            self.t.fail(
+                                "R7",
+                                Some(idx),
+                                "a ciphertext of this audited ballot already appeared in another ballot",
+                            );
+                        }
                         self.t.pass("R9");
                     }
                     Err(e) => self.t.fail("R9", Some(idx), e.to_string()),
@@ -287,6 +303,9 @@ impl Verifier {
             Entry::Result(r) => {
                 if self.result.is_some() {
                     self.t.fail("R12", Some(idx), "a second result");
+                } else if self.stage != Stage::Closed {
+                    self.t
+                        .fail("R12", Some(idx), "a result before voting closed");
                 } else {
                     self.result = Some((idx, r));
                 }
@@ -324,7 +343,8 @@ impl Verifier {
             );
             return;
         }
-        if let Err(e) = verify_credentials_signature(&list, &signature, &m.credential_authority_key)
+        if let Err(e) =
+            verify_credentials_signature(&list, &signature, &m.credential_authority_key, &m.hash())
         {
             self.t.fail("R4", Some(idx), e.to_string());
             self.setup_failed = true;
@@ -430,16 +450,7 @@ impl Verifier {
 
     fn count(&mut self, idx: u64, ctx: &ElectionContext, b: EncryptedBallot) {
         // R7: no ciphertext twice (a repeated α leaks a vote difference, SECURITY-CASES A11).
-        let mut dup = false;
-        for c in b.contests() {
-            for ct in c.ciphertexts() {
-                let mut key = [0u8; 16];
-                key.copy_from_slice(&ct.alpha().to_bytes()[..16]);
-                if !self.alphas.insert(key) {
-                    dup = true;
-                }
-            }
-        }
+        let dup = self.record_alphas(&b);
         if dup {
             self.t.fail(
                 "R7",
@@ -471,6 +482,22 @@ impl Verifier {
             stored.push(v);
         }
         self.last.insert(cred, stored);
+    }
+
+    /// Add every `α` of a ballot to the seen set; true if one was seen before
+    /// (in a cast or an audited ballot: re-casting an audited ballot's
+    /// public-randomness ciphertexts under a new signature is caught here,
+    /// SECURITY-CASES A11, G3).
+    fn record_alphas(&mut self, b: &EncryptedBallot) -> bool {
+        let mut dup = false;
+        for c in b.contests() {
+            for ct in c.ciphertexts() {
+                if !self.alphas.insert(ct.alpha().to_bytes()) {
+                    dup = true;
+                }
+            }
+        }
+        dup
     }
 
     fn finish(&mut self) {
@@ -512,6 +539,12 @@ impl Verifier {
             })
             .collect();
         self.t.pass("R10");
+        self.report.tally_input = Some(crate::report::TallyInput {
+            fingerprint: ctx.fingerprint(),
+            key: keys.key.clone(),
+            aggregates: aggregates.clone(),
+            share_trustees: self.shares.iter().map(|(_, s)| s.trustee).collect(),
+        });
 
         // R11: decryption shares.
         let mut valid: Vec<(u32, &TallyShare)> = Vec::new();
@@ -566,8 +599,16 @@ impl Verifier {
             let mut row = Vec::with_capacity(contest.len());
             for (oi, agg) in contest.iter().enumerate() {
                 if agg.alpha().is_identity() {
-                    // Nothing was counted: the aggregate is the encryption of 0 with randomness 0.
-                    row.push(0);
+                    // α = 0 means randomness 0 (nothing counted): β = m·G is
+                    // in the clear; decrypt it without shares (spec/record.md §7 (Y5)).
+                    match urna_crypto::vartime_discrete_log(&agg.beta().point(), bound) {
+                        Ok(m) => row.push(m),
+                        Err(e) => {
+                            self.t
+                                .fail("R11", None, format!("contest {ci} option {oi}: {e}"));
+                            return;
+                        }
+                    }
                     continue;
                 }
                 let parts: Vec<(u32, urna_crypto::GroupElement)> = quorum
@@ -593,7 +634,7 @@ impl Verifier {
                 "the record has decryption shares but no result",
             ),
             Some((idx, r)) => {
-                if let Err(e) = r.verify(&ctx.manifest().organizer_key) {
+                if let Err(e) = r.verify(&ctx.manifest().organizer_key, &ctx.fingerprint()) {
                     self.t.fail("R12", Some(*idx), e.to_string());
                 } else if r.totals != totals {
                     self.t.fail(

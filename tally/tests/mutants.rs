@@ -53,6 +53,22 @@ fn decode(e: &[u8]) -> Entry {
     Entry::from_bytes(e).unwrap()
 }
 
+fn manifest_hash(entries: &[Vec<u8>]) -> urna_election::Hash32 {
+    let Entry::Manifest { manifest, .. } = decode(&entries[0]) else {
+        panic!("first entry is not the manifest")
+    };
+    manifest.hash()
+}
+
+/// The election fingerprint, read from the opening entry.
+fn fingerprint(entries: &[Vec<u8>]) -> urna_election::Hash32 {
+    let i = positions(entries, tag::STATE)[0];
+    let Entry::State(open) = decode(&entries[i]) else {
+        panic!("not a state change")
+    };
+    open.fingerprint
+}
+
 #[test]
 fn sample_verifies_with_the_expected_result() {
     let (bytes, s) = sample();
@@ -142,7 +158,13 @@ fn r04_credential_list_signed_by_the_organizer() {
     let Entry::Credentials { list, .. } = decode(&entries[i]) else {
         panic!()
     };
-    entries[i] = sign_credentials(list, &s.secrets.organizer, &mut OsRng).to_bytes();
+    entries[i] = sign_credentials(
+        list,
+        &manifest_hash(&entries),
+        &s.secrets.organizer,
+        &mut OsRng,
+    )
+    .to_bytes();
     assert_only(&verify_entries(&entries, &s), "R4");
 }
 
@@ -208,6 +230,7 @@ fn r08_result_counting_a_superseded_ballot_fails() {
     }
     entries[i] = Entry::Result(ElectionResult::sign(
         totals,
+        &fingerprint(&entries),
         &s.secrets.organizer,
         &mut OsRng,
     ))
@@ -285,6 +308,7 @@ fn r12_announced_result_differs() {
     totals[0][0] += 1;
     entries[i] = Entry::Result(ElectionResult::sign(
         totals,
+        &fingerprint(&entries),
         &s.secrets.organizer,
         &mut OsRng,
     ))
@@ -334,4 +358,76 @@ fn r14_ballot_after_close() {
     let ballot = entries[positions(&entries, tag::BALLOT)[2]].clone();
     entries.insert(close + 1, ballot);
     assert_only(&verify_entries(&entries, &s), "R14");
+}
+
+#[test]
+fn r14_closing_for_another_election() {
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let i = positions(&entries, tag::STATE)[1];
+    let Entry::State(close) = decode(&entries[i]) else {
+        panic!()
+    };
+    let mut fp = close.fingerprint;
+    fp.0[5] ^= 1;
+    entries[i] = Entry::State(StateChange::sign(
+        Phase::Close,
+        fp,
+        close.timestamp,
+        &s.secrets.organizer,
+        &mut OsRng,
+    ))
+    .to_bytes();
+    assert_only(&verify_entries(&entries, &s), "R14");
+}
+
+#[test]
+fn r12_result_before_close() {
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let r = positions(&entries, tag::RESULT)[0];
+    let result = entries.remove(r);
+    let close = positions(&entries, tag::STATE)[1];
+    entries.insert(close, result);
+    assert_only(&verify_entries(&entries, &s), "R12");
+}
+
+#[test]
+fn r07_audited_ciphertexts_recast_under_a_new_signature() {
+    // G3: the audited ballot's randomness is public; re-signing its
+    // ciphertexts gives a new tracking code but the same α values.
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let i = positions(&entries, tag::SPOILED)[0];
+    let Entry::Spoiled(sp) = decode(&entries[i]) else {
+        panic!()
+    };
+    // Move the audit before voter 0's last ballot is replaced by a copy of
+    // the audited ciphertexts: simplest faithful variant is to cast the
+    // audited ballot's bytes with a fresh signature by the same voter.
+    let voter0 = &s.secrets.voters[0];
+    assert_eq!(sp.ballot.credential(), &voter0.public_key());
+    let mut w = urna_crypto::group::Writer::new();
+    w.fixed(&sp.ballot.fingerprint().0);
+    w.element(sp.ballot.credential().element());
+    w.u32(sp.ballot.contests().len() as u32);
+    for c in sp.ballot.contests() {
+        c.write(&mut w);
+    }
+    let unsigned = w.into_bytes();
+    let sig = urna_crypto::Signature::sign(
+        &mut merlin::Transcript::new(b"urna/v1/ballot-signature"),
+        voter0,
+        &unsigned,
+        &mut OsRng,
+    );
+    let mut recast = vec![tag::BALLOT];
+    recast.extend_from_slice(&unsigned);
+    recast.extend_from_slice(&sig.to_bytes());
+    // Cast before close, after the audit; it supersedes voter 0's ballot, so
+    // the announced result no longer matches either: only the duplicate
+    // check is asserted.
+    entries.insert(i + 1, recast);
+    let r = verify_entries(&entries, &s);
+    assert!(r.failed_checks().contains(&"R7"), "{:#?}", r.failures);
 }

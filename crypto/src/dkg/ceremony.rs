@@ -114,26 +114,31 @@ fn group<'a, M: Signed + PartialEq>(
     Ok(by_sender)
 }
 
-/// Check every item in one batch; for the failing ones, run `verify` to
+/// Check every item in one batch (one item each); the positions of the
+/// failing ones.
+fn failing_items<T>(items: &[T], add: impl Fn(&T, &mut Item<'_>)) -> Vec<usize> {
+    let mut b = BatchVerifier::new();
+    for it in items {
+        add(it, &mut b.item());
+    }
+    match b.vartime_check() {
+        Ok(()) => Vec::new(),
+        Err(Error::BatchFailed { failing }) => failing,
+        Err(_) => (0..items.len()).collect(),
+    }
+}
+
+/// As [`failing_items`], then run `verify` on each failing item alone to
 /// name the failure. Returns `(position, error)` pairs.
 fn batch_then_name<T>(
     items: &[T],
     add: impl Fn(&T, &mut Item<'_>),
     verify: impl Fn(&T) -> Result<()>,
 ) -> Vec<(usize, Error)> {
-    let mut b = BatchVerifier::new();
-    for it in items {
-        add(it, &mut b.item());
-    }
-    let failing = match b.vartime_check() {
-        Ok(()) => return Vec::new(),
-        Err(Error::BatchFailed { failing }) => failing,
-        Err(_) => (0..items.len()).collect(),
-    };
-    failing
+    failing_items(items, add)
         .into_iter()
         .filter_map(|i| {
-            let e = match items.get(i).map(&verify)? {
+            let e = match verify(items.get(i)?) {
                 Ok(()) => Error::BatchFailed { failing: vec![i] },
                 Err(e) => e,
             };
@@ -273,18 +278,9 @@ fn accept_round2<'a>(
         }
     }
     // spec/trustees.md §7.1 (C4)
-    let failures = batch_then_name(
-        &candidates,
-        |m, item| m.add_proofs_to_batch(params, item),
-        |_| {
-            Err(Error::ProofInvalid {
-                proof: "coefficient",
-            })
-        },
-    );
-    let failed: Vec<u8> = failures
-        .iter()
-        .filter_map(|(i, _)| candidates.get(*i).map(|m| m.sender()))
+    let failed: Vec<u8> = failing_items(&candidates, |m, item| m.add_proofs_to_batch(params, item))
+        .into_iter()
+        .filter_map(|i| candidates.get(i).map(|m| m.sender()))
         .collect();
     for m in candidates {
         if failed.contains(&m.sender()) {
@@ -404,9 +400,12 @@ fn derive_keys(
     }
     let sums: Vec<GroupElement> = sums.into_iter().map(GroupElement::from_point).collect();
     // spec/trustees.md §10 (O1)
-    let joint = PublicKey::from_group_element(sums[0]).map_err(|_| Error::IdentityPoint {
-        field: "joint election key",
-    })?;
+    let joint = sums
+        .first()
+        .and_then(|a0| PublicKey::from_group_element(*a0).ok())
+        .ok_or(Error::IdentityPoint {
+            field: "joint election key",
+        })?;
     // spec/trustees.md §10 (O2)
     let keys = qualified
         .iter()

@@ -1,0 +1,148 @@
+//! The board's one HTTP error type (STYLE 9): a stable machine-readable
+//! code, a human message, and the HTTP status of the code table in
+//! `spec/api.md` §3. Internal errors are logged here and leave the board
+//! as an opaque 500; storage failures as 503 with no receipt.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use urna_election::ElectionError;
+
+/// An error answered to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code, `ERR_…`.
+    pub code: &'static str,
+    /// Human-readable message (never a secret, never a stack trace).
+    pub message: String,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
+}
+
+/// The HTTP status of a code (`spec/api.md` §3).
+pub fn status_of(code: &str) -> StatusCode {
+    match code {
+        "ERR_ENCODING" | "ERR_IDENTITY_POINT" | "ERR_NON_CANONICAL" | "ERR_BALLOT_SHAPE"
+        | "ERR_INVALID" | "ERR_UNSUPPORTED_VERSION" | "ERR_BAD_REQUEST" => StatusCode::BAD_REQUEST,
+        "ERR_CREDENTIAL_UNKNOWN" | "ERR_CREDENTIAL_REVOKED" => StatusCode::FORBIDDEN,
+        "ERR_NOT_FOUND" => StatusCode::NOT_FOUND,
+        "ERR_TIMEOUT" => StatusCode::REQUEST_TIMEOUT,
+        "ERR_DUPLICATE_CIPHERTEXT"
+        | "ERR_ELECTION_CLOSED"
+        | "ERR_ELECTION_NOT_OPEN"
+        | "ERR_BALLOT_SPOILED"
+        | "ERR_LIFECYCLE"
+        | "ERR_CREDENTIALS_CHANGED"
+        | "ERR_ELECTION_EXISTS"
+        | "ERR_INSUFFICIENT_SHARES" => StatusCode::CONFLICT,
+        "ERR_BODY_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
+        "ERR_RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
+        "ERR_STORAGE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
+        "ERR_INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
+        // Everything that is well-formed but fails a check: proofs,
+        // signatures, election mismatch, lists, ceremony, shares, tally.
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+impl ApiError {
+    /// An error with the status of its code.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: status_of(code),
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// `404 ERR_NOT_FOUND`.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new("ERR_NOT_FOUND", what)
+    }
+
+    /// `409 ERR_LIFECYCLE`.
+    pub fn lifecycle(message: impl Into<String>) -> Self {
+        Self::new("ERR_LIFECYCLE", message)
+    }
+
+    /// `503 ERR_STORAGE_UNAVAILABLE`: nothing was made durable, no receipt.
+    pub fn storage() -> Self {
+        Self::new(
+            "ERR_STORAGE_UNAVAILABLE",
+            "the board cannot make the write durable right now; nothing was accepted, retry later",
+        )
+    }
+
+    /// `413 ERR_BODY_TOO_LARGE`.
+    pub fn too_large() -> Self {
+        Self::new("ERR_BODY_TOO_LARGE", "the request body exceeds the limit")
+    }
+
+    /// An internal error: logged here with its cause, answered as an
+    /// opaque 500 (STYLE 9, SECURITY-CASES F12).
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new("ERR_INTERNAL", "internal error")
+    }
+
+    /// `429 ERR_RATE_LIMITED` with `Retry-After`.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                "ERR_RATE_LIMITED",
+                "too many submissions for this credential; retry later",
+            )
+        }
+    }
+}
+
+impl From<ElectionError> for ApiError {
+    fn from(e: ElectionError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<urna_crypto::Error> for ApiError {
+    fn from(e: urna_crypto::Error) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+    }
+}
+
+/// The JSON error body: `{"code": "ERR_…", "message": "…"}`.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// Stable code.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&ErrorBody {
+            code: self.code.to_string(),
+            message: self.message,
+        })
+        .unwrap_or_default();
+        let mut res = (self.status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&s.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}

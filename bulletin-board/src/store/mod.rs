@@ -1,0 +1,185 @@
+//! Storage behind one trait ([`Store`]) with two implementations over sqlx:
+//! SQLite ([`sqlite::SqliteStore`], WAL + `synchronous=FULL`, the embedded
+//! default) and PostgreSQL ([`postgres::PgStore`], `synchronous_commit=on`).
+//!
+//! Every query is a runtime `sqlx::query(..).bind(..)`: no input is ever
+//! formatted into SQL (SECURITY-CASES F9). The log tables are append-only
+//! (triggers reject UPDATE/DELETE), and their primary keys make the
+//! sequencer's commit a compare-and-swap: a second writer that tries to
+//! append the same log index fails with [`StoreError::Conflict`] instead of
+//! forking the log (SECURITY-CASES E6).
+//!
+//! Crash behaviour of [`Store::commit`], the only write: everything of one
+//! batch (new elections, entries, ballot index rows, the signed tree head
+//! covering them) is one transaction. A crash before the commit returns
+//! leaves nothing; after it, everything. No receipt is sent before it
+//! returns `Ok` (SECURITY-CASES F1, E7).
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub mod postgres;
+pub mod sqlite;
+
+/// A boxed `Send` future (keeps [`Store`] object-safe without a macro crate).
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique or primary-key constraint was violated: someone else wrote
+    /// the same log index or tracking code first (maps to a reload, never
+    /// to an overwrite).
+    #[error("constraint violation: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or the write cannot be made durable.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data contradicts itself or this board (wrong board key, …).
+    #[error("storage integrity: {0}")]
+    Integrity(String),
+}
+
+/// Shorthand.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db)
+                if matches!(
+                    db.kind(),
+                    sqlx::error::ErrorKind::UniqueViolation
+                        | sqlx::error::ErrorKind::ForeignKeyViolation
+                ) =>
+            {
+                StoreError::Conflict(db.message().to_string())
+            }
+            _ => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// One log entry as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Log index (0-based).
+    pub seq: u64,
+    /// Entry tag (`spec/record.md` §6.1).
+    pub tag: u8,
+    /// Canonical entry bytes (the Merkle leaf data).
+    pub bytes: Vec<u8>,
+    /// `SHA-256(0x00 ‖ bytes)` as stored (re-checked on load, SECURITY-CASES E8).
+    pub leaf_hash: [u8; 32],
+}
+
+/// One row of the ballot index (cast or audited ballot).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BallotRow {
+    /// Tracking code (`spec/record.md` (H5)).
+    pub tracking_code: [u8; 32],
+    /// Log index of the ballot entry.
+    pub seq: u64,
+    /// The credential public key (public data; never a voter identity).
+    pub credential: [u8; 32],
+    /// Audited (spoiled) rather than cast.
+    pub spoiled: bool,
+    /// When the board accepted it (the time in its receipt).
+    pub accepted_at_ms: u64,
+}
+
+/// A signed tree head as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredHead {
+    /// Tree size.
+    pub tree_size: u64,
+    /// The 162-byte signed tree head (`spec/log.md` (L13)).
+    pub head: Vec<u8>,
+}
+
+/// Everything one batch appends to one election.
+#[derive(Clone, Debug)]
+pub struct ElectionCommit {
+    /// The election id.
+    pub election: String,
+    /// `Some(manifest hash)` if this batch creates the election.
+    pub create: Option<[u8; 32]>,
+    /// New entries, consecutive from the current log size.
+    pub entries: Vec<StoredEntry>,
+    /// New ballot index rows.
+    pub ballots: Vec<BallotRow>,
+    /// The signed tree head covering every entry, new ones included.
+    pub head: StoredHead,
+    /// Its timestamp (ms).
+    pub head_timestamp_ms: u64,
+    /// Creation time (ms), for new elections.
+    pub now_ms: u64,
+}
+
+/// The board's storage.
+pub trait Store: Send + Sync + 'static {
+    /// Record the board's public key on first use; fail with
+    /// [`StoreError::Integrity`] if the database belongs to another key
+    /// (a different key would sign heads no verifier accepts, R13).
+    fn init_board_key<'a>(&'a self, public: [u8; 32]) -> BoxFut<'a, StoreResult<()>>;
+    /// Every election id, in creation order.
+    fn elections(&self) -> BoxFut<'_, StoreResult<Vec<String>>>;
+    /// Entries with `start ≤ seq < end`, ascending.
+    fn entries<'a>(
+        &'a self,
+        election: &'a str,
+        start: u64,
+        end: u64,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>>;
+    /// Signed tree heads with `tree_size ≤ max_size`, ascending.
+    fn heads<'a>(
+        &'a self,
+        election: &'a str,
+        max_size: u64,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredHead>>>;
+    /// The ballot index of an election.
+    fn ballots<'a>(&'a self, election: &'a str) -> BoxFut<'a, StoreResult<Vec<BallotRow>>>;
+    /// Append one batch, all of it or nothing, durably.
+    fn commit(&self, batch: Vec<ElectionCommit>) -> BoxFut<'_, StoreResult<()>>;
+    /// A cheap round trip, for `/healthz`.
+    fn ping(&self) -> BoxFut<'_, StoreResult<()>>;
+}
+
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:…` or a plain file path.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+/// Tell the backend from a database URL.
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Open (and migrate) the store a URL names.
+pub async fn open(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    Ok(match backend_of(url) {
+        Backend::Postgres => std::sync::Arc::new(postgres::PgStore::open(url).await?),
+        Backend::Sqlite => std::sync::Arc::new(sqlite::SqliteStore::open(url).await?),
+    })
+}
+
+pub(crate) fn to_i64(v: u64) -> StoreResult<i64> {
+    i64::try_from(v).map_err(|_| StoreError::Integrity(format!("{v} does not fit a BIGINT")))
+}
+
+pub(crate) fn to_u64(v: i64) -> StoreResult<u64> {
+    u64::try_from(v).map_err(|_| StoreError::Integrity(format!("negative value {v} in the log")))
+}
+
+pub(crate) fn to_32(v: &[u8], what: &str) -> StoreResult<[u8; 32]> {
+    v.try_into()
+        .map_err(|_| StoreError::Integrity(format!("{what}: stored value is not 32 bytes")))
+}

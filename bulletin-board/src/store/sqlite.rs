@@ -1,0 +1,223 @@
+//! SQLite storage: WAL journal, `synchronous=FULL` (a commit is on disk
+//! before it returns, SECURITY-CASES F1), foreign keys on.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+use super::{
+    to_32, to_i64, to_u64, BallotRow, BoxFut, ElectionCommit, Store, StoreError, StoreResult,
+    StoredEntry, StoredHead,
+};
+
+/// The SQLite store.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating the file if missing) and migrate. `url` is
+    /// `sqlite://path`, `sqlite:path` or a plain path.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_string()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let opts = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool (tests inspect the schema through it).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl Store for SqliteStore {
+    fn init_board_key<'a>(&'a self, public: [u8; 32]) -> BoxFut<'a, StoreResult<()>> {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO board_meta (name, value) VALUES ('board_key', ?) ON CONFLICT (name) DO NOTHING")
+                .bind(public.to_vec())
+                .execute(&self.pool)
+                .await?;
+            let row = sqlx::query("SELECT value FROM board_meta WHERE name = 'board_key'")
+                .fetch_one(&self.pool)
+                .await?;
+            let stored: Vec<u8> = row.try_get("value")?;
+            if stored != public {
+                return Err(StoreError::Integrity(format!(
+                    "this database belongs to board key {}, not {}",
+                    hex::encode(stored),
+                    hex::encode(public)
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn elections(&self) -> BoxFut<'_, StoreResult<Vec<String>>> {
+        Box::pin(async move {
+            let rows = sqlx::query("SELECT id FROM elections ORDER BY created_at_ms, id")
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| r.try_get::<String, _>("id").map_err(StoreError::from))
+                .collect()
+        })
+    }
+
+    fn entries<'a>(
+        &'a self,
+        election: &'a str,
+        start: u64,
+        end: u64,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT seq, tag, bytes, leaf_hash FROM entries WHERE election = ? AND seq >= ? AND seq < ? ORDER BY seq",
+            )
+            .bind(election)
+            .bind(to_i64(start)?)
+            .bind(to_i64(end.min(i64::MAX as u64))?)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredEntry {
+                        seq: to_u64(r.try_get("seq")?)?,
+                        tag: u8::try_from(r.try_get::<i64, _>("tag")?)
+                            .map_err(|_| StoreError::Integrity("entry tag".into()))?,
+                        bytes: r.try_get("bytes")?,
+                        leaf_hash: to_32(&r.try_get::<Vec<u8>, _>("leaf_hash")?, "leaf hash")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn heads<'a>(
+        &'a self,
+        election: &'a str,
+        max_size: u64,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredHead>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT tree_size, head FROM tree_heads WHERE election = ? AND tree_size <= ? ORDER BY tree_size",
+            )
+            .bind(election)
+            .bind(to_i64(max_size.min(i64::MAX as u64))?)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(StoredHead {
+                        tree_size: to_u64(r.try_get("tree_size")?)?,
+                        head: r.try_get("head")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn ballots<'a>(&'a self, election: &'a str) -> BoxFut<'a, StoreResult<Vec<BallotRow>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT tracking_code, seq, credential, spoiled, accepted_at_ms FROM ballots WHERE election = ? ORDER BY seq",
+            )
+            .bind(election)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(BallotRow {
+                        tracking_code: to_32(
+                            &r.try_get::<Vec<u8>, _>("tracking_code")?,
+                            "tracking code",
+                        )?,
+                        seq: to_u64(r.try_get("seq")?)?,
+                        credential: to_32(&r.try_get::<Vec<u8>, _>("credential")?, "credential")?,
+                        spoiled: r.try_get("spoiled")?,
+                        accepted_at_ms: to_u64(r.try_get("accepted_at_ms")?)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn commit(&self, batch: Vec<ElectionCommit>) -> BoxFut<'_, StoreResult<()>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            for c in &batch {
+                if let Some(hash) = c.create {
+                    sqlx::query(
+                        "INSERT INTO elections (id, manifest_hash, created_at_ms) VALUES (?, ?, ?)",
+                    )
+                    .bind(&c.election)
+                    .bind(hash.to_vec())
+                    .bind(to_i64(c.now_ms)?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for e in &c.entries {
+                    sqlx::query(
+                        "INSERT INTO entries (election, seq, tag, bytes, leaf_hash) VALUES (?, ?, ?, ?, ?)",
+                    )
+                    .bind(&c.election)
+                    .bind(to_i64(e.seq)?)
+                    .bind(i64::from(e.tag))
+                    .bind(&e.bytes)
+                    .bind(e.leaf_hash.to_vec())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for b in &c.ballots {
+                    sqlx::query(
+                        "INSERT INTO ballots (election, tracking_code, seq, credential, spoiled, accepted_at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(&c.election)
+                    .bind(b.tracking_code.to_vec())
+                    .bind(to_i64(b.seq)?)
+                    .bind(b.credential.to_vec())
+                    .bind(b.spoiled)
+                    .bind(to_i64(b.accepted_at_ms)?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO tree_heads (election, tree_size, timestamp_ms, head) VALUES (?, ?, ?, ?)",
+                )
+                .bind(&c.election)
+                .bind(to_i64(c.head.tree_size)?)
+                .bind(to_i64(c.head_timestamp_ms)?)
+                .bind(&c.head.head)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Durable on return: WAL + synchronous=FULL fsyncs the WAL at commit.
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn ping(&self) -> BoxFut<'_, StoreResult<()>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,747 @@
+//! The `tally trustee` commands. Each prints what it does in plain words
+//! and returns a [`TrusteeError`] that says what to do next.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rand_core::OsRng;
+use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, Trustee};
+use urna_election::entry::tally_context;
+use urna_election::{Entry, Manifest, TallyShare};
+
+use super::files::{self, Mode};
+use super::keyfile::{KdfParams, KeyFile, KeyFileHeader, TEST_PARAMS_ENV};
+use super::messages::{self, CeremonyStatus, MessageDir, Outcome, RoundStatus, Verdict};
+use super::passphrase::{self, Purpose};
+use super::{list_trustees, TrusteeError};
+use crate::verify::verify_record;
+
+const KEY_EXISTS: &str = "It may be a trustee key you still need: if you really want to \
+                          replace it, pass --force.";
+const MESSAGE_EXISTS: &str = "Running a round again makes a different message, and posting two \
+                              different messages in one round disqualifies you. If the old file \
+                              was never posted, pass --force to replace it.";
+const SHARE_EXISTS: &str = "Pass --force to replace it.";
+
+/// What a round does, for the messages.
+fn round_title(round: u8) -> &'static str {
+    match round {
+        1 => "commit",
+        2 => "reveal and deal",
+        3 => "check shares and complain",
+        _ => "certify",
+    }
+}
+
+/// The suggested file name of trustee `index`'s round-`round` message.
+pub fn message_file_name(round: u8, index: u8) -> String {
+    format!(
+        "round{round}-trustee{index}.{}",
+        messages::MESSAGE_EXTENSION
+    )
+}
+
+/// Read and validate a manifest (JSON), and the ceremony it names: the
+/// election id is the manifest hash, `n` the number of trustees, `k` the
+/// threshold.
+pub fn load_manifest(path: &Path) -> Result<(Manifest, CeremonyParams), TrusteeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TrusteeError::io(path, e))?;
+    let bad = |reason: String| TrusteeError::BadInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let manifest = Manifest::from_json(&text)
+        .map_err(|e| bad(format!("not a valid election manifest: {e} ({})", e.code())))?;
+    let params = crate::ceremony::params(&manifest).map_err(bad)?;
+    Ok((manifest, params))
+}
+
+fn describe_election(manifest: &Manifest, params: &CeremonyParams) {
+    let title = manifest
+        .title
+        .0
+        .get(&manifest.default_language)
+        .map(String::as_str)
+        .unwrap_or("");
+    println!(
+        "Election \"{}\" ({title}): {} trustees, any {} of them can decrypt.",
+        manifest.election_id,
+        params.trustees(),
+        params.threshold()
+    );
+    println!(
+        "Manifest hash: {} (check it with the organizer)",
+        hex::encode(params.election_id())
+    );
+}
+
+fn describe_key(h: &KeyFileHeader) {
+    println!(
+        "Trustee {} of {} (any {} can decrypt), election {}",
+        h.index,
+        h.params.trustees(),
+        h.params.threshold(),
+        hex::encode(h.params.election_id())
+    );
+}
+
+/// Arguments of [`init`].
+#[derive(Clone, Debug)]
+pub struct InitArgs {
+    /// The election manifest (JSON).
+    pub manifest: PathBuf,
+    /// This trustee's index, `1..=n`.
+    pub index: u32,
+    /// Where to write the key file.
+    pub out: PathBuf,
+    /// Replace an existing file.
+    pub force: bool,
+    /// Read the passphrase from this file.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `tally trustee init`: new secret keys and polynomial for the ceremony
+/// the manifest names, sealed under a passphrase (spec/trustees.md §6
+/// (R1), §16 (KF1)–(KF7)).
+pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
+    let (manifest, params) = load_manifest(&args.manifest)?;
+    describe_election(&manifest, &params);
+    let index = u8::try_from(args.index)
+        .ok()
+        .filter(|i| params.check_index(*i).is_ok())
+        .ok_or_else(|| TrusteeError::BadInput {
+            path: args.manifest.clone(),
+            reason: format!(
+                "--index {} is not a trustee of this election: use a number from 1 to {}",
+                args.index,
+                params.trustees()
+            ),
+        })?;
+    let name = manifest
+        .trustees
+        .get(usize::from(index) - 1)
+        .map(|t| t.name.as_str())
+        .unwrap_or("");
+    println!("You are trustee {index}: {name}.");
+    files::check_absent(&args.out, args.force, KEY_EXISTS)?;
+
+    let pass = passphrase::read(args.passphrase_file.as_deref(), Purpose::New)?;
+    let kdf = KdfParams::from_env();
+    if kdf.is_weak() {
+        eprintln!(
+            "WARNING: {TEST_PARAMS_ENV}=1: weak key derivation for tests. Never use this key \
+             file in a real election."
+        );
+    }
+    println!(
+        "Creating your secret keys and sealing them with your passphrase \
+         (Argon2id, {} MiB; this takes a moment)…",
+        kdf.m_kib / 1024
+    );
+    let trustee = Trustee::new(&params, index, &mut OsRng)
+        .map_err(|e| TrusteeError::ceremony("cannot create the trustee keys", e))?;
+    let signing_key = trustee
+        .identity(&mut OsRng)
+        .map_err(|e| TrusteeError::ceremony("cannot create the trustee keys", e))?
+        .signing_key()
+        .to_bytes();
+    let kf = KeyFile::create(trustee, pass.as_bytes(), kdf, &mut OsRng)?;
+    drop(pass);
+    let sealed = kf.seal(&mut OsRng)?;
+    files::write_atomic(&args.out, &sealed, Mode::Secret, args.force, KEY_EXISTS)?;
+    println!("Wrote {} (readable only by you).", args.out.display());
+    println!();
+    println!("Your signing key is {}", hex::encode(signing_key));
+    println!(
+        "Give it to the organizer over a channel you both trust (in person, or read out on a \
+         call): it lets everyone check that the messages of trustee {index} are really yours."
+    );
+    println!(
+        "Keep the key file and remember the passphrase until the election is decrypted; never \
+         send the key file to anyone."
+    );
+    println!();
+    println!(
+        "Next: tally trustee round1 --key {} --messages <folder of posted messages>",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Read the passphrase and unlock the key file.
+fn unlock(key: &Path, passphrase_file: Option<&Path>) -> Result<KeyFile, TrusteeError> {
+    let bytes = std::fs::read(key).map_err(|e| TrusteeError::io(key, e))?;
+    // Fail on a file that is not a key file before asking for a passphrase.
+    KeyFileHeader::decode(&bytes).map_err(|reason| TrusteeError::NotAKeyFile {
+        path: key.to_path_buf(),
+        reason,
+    })?;
+    let pass = passphrase::read(passphrase_file, Purpose::Unlock)?;
+    println!("Unlocking the key file…");
+    let kf = KeyFile::open(key, &bytes, pass.as_bytes())?;
+    if kf.kdf().is_weak() {
+        eprintln!(
+            "WARNING: this key file was made with weak test KDF parameters ({TEST_PARAMS_ENV}); \
+             it must not be used in a real election."
+        );
+    }
+    Ok(kf)
+}
+
+/// Arguments of [`round`].
+#[derive(Clone, Debug)]
+pub struct RoundArgs {
+    /// 1 to 4.
+    pub round: u8,
+    /// The key file.
+    pub key: PathBuf,
+    /// The folder of posted messages.
+    pub messages: PathBuf,
+    /// Where to write this trustee's message (default: `roundR-trusteeI.msg`).
+    pub out: Option<PathBuf>,
+    /// Replace an existing output file.
+    pub force: bool,
+    /// Go on without trustees that have not posted the previous round.
+    pub allow_missing: bool,
+    /// Read the passphrase from this file.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+fn print_warnings(status: &CeremonyStatus) {
+    for p in &status.unreadable {
+        eprintln!("warning: ignoring {}: {}", p.file, p.reason);
+    }
+    for p in &status.ignored {
+        eprintln!("note: ignoring {}: {}", p.file, p.reason);
+    }
+}
+
+/// Refuse a round whose previous rounds are not in (spec/trustees.md §6
+/// (R3): a round starts only when the previous one is closed).
+fn check_previous_rounds(
+    status: &CeremonyStatus,
+    round: u8,
+    me: u8,
+    allow_missing: bool,
+) -> Result<(), TrusteeError> {
+    for r in 1..round {
+        let Some(rs) = status.round(r) else {
+            continue;
+        };
+        let missing = rs.missing();
+        if missing.contains(&me) {
+            return Err(TrusteeError::BadInput {
+                path: PathBuf::from(message_file_name(r, me)),
+                reason: format!(
+                    "your own round-{r} message is not in the messages folder: post it \
+                     (the file `tally trustee round{r}` wrote) and run this again"
+                ),
+            });
+        }
+        if !missing.is_empty() && !allow_missing {
+            return Err(TrusteeError::Waiting {
+                round,
+                waiting_for: missing,
+                you: me,
+            });
+        }
+        if let Some(t) = rs.trustees.iter().find(|t| t.trustee == me) {
+            if let Verdict::Invalid(reason) = &t.verdict {
+                return Err(TrusteeError::BadInput {
+                    path: PathBuf::from(t.files.join(", ")),
+                    reason: format!(
+                        "your round-{r} message breaks a rule, so you are disqualified: {reason}"
+                    ),
+                });
+            }
+        }
+    }
+    if round == 4 {
+        match &status.outcome {
+            Outcome::Stopped(e) => {
+                return Err(TrusteeError::ceremony("the ceremony stopped", e.clone()))
+            }
+            Outcome::Evaluated(_) => {}
+            Outcome::Blocked | Outcome::Pending => {
+                return Err(TrusteeError::Waiting {
+                    round,
+                    waiting_for: status
+                        .round(3)
+                        .map(RoundStatus::missing)
+                        .unwrap_or_default(),
+                    you: me,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `tally trustee round1` … `round4`: run one round from the messages
+/// posted so far, write this trustee's message; round 4 also stores the
+/// key share in the key file. Returns the message file written.
+pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
+    let r = args.round;
+    let header = KeyFileHeader::read(&args.key)?;
+    describe_key(&header);
+    let (params, me) = (header.params, header.index);
+    let dir = MessageDir::read(&args.messages)?;
+    println!(
+        "Read {} message(s) from {}.",
+        dir.posted.len(),
+        dir.path.display()
+    );
+    let status = messages::evaluate(&params, &dir, args.allow_missing);
+    print_warnings(&status);
+    if !status.unattributable.is_empty() {
+        return Err(TrusteeError::Unattributable {
+            files: status
+                .unattributable
+                .iter()
+                .map(|p| (p.file.clone(), p.reason.clone()))
+                .collect(),
+        });
+    }
+    check_previous_rounds(&status, r, me, args.allow_missing)?;
+    if r > 1 {
+        let rs = status
+            .round(r - 1)
+            .map(RoundStatus::accepted)
+            .unwrap_or_default();
+        println!(
+            "Round {} is complete: valid messages from {}.",
+            r - 1,
+            list_trustees(&rs, me)
+        );
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(message_file_name(r, me)));
+    files::check_absent(&out, args.force, MESSAGE_EXISTS)?;
+
+    let mut kf = unlock(&args.key, args.passphrase_file.as_deref())?;
+    // A round-1 message under our index that this key did not make: an
+    // old key file, or an impostor (spec/trustees.md §1.2).
+    let ours = kf
+        .trustee()
+        .identity(&mut OsRng)
+        .map_err(|e| TrusteeError::ceremony("cannot read the key file", e))?
+        .signing_key()
+        .clone();
+    for p in &dir.posted {
+        if let CeremonyMessage::Round1(m) = &p.message {
+            if m.sender() == me && m.identity().signing_key() != &ours {
+                return Err(TrusteeError::NotYours {
+                    you: me,
+                    file: p.file.clone(),
+                });
+            }
+        }
+    }
+    let posted = status
+        .round(r)
+        .map(|s| s.files_of(me).to_vec())
+        .unwrap_or_default();
+    if let Some(file) = posted.first() {
+        // Round 4 may run again to recover a key share that was not saved:
+        // certificates of the same transcript do not conflict (spec/trustees.md §11 (X2)).
+        if r != 4 || kf.key_share().is_some() {
+            return Err(TrusteeError::AlreadyPosted {
+                round: r,
+                you: me,
+                file: file.clone(),
+            });
+        }
+        println!(
+            "Your round-4 message is posted but the key file has no key share: recovering it."
+        );
+    }
+
+    println!("Running round {r} ({})…", round_title(r));
+    let fail = |e| TrusteeError::ceremony(format!("round {r} failed for trustee {me}"), e);
+    let trustee = kf.trustee().clone();
+    let message = match r {
+        1 => CeremonyMessage::Round1(trustee.round1(&mut OsRng).map_err(fail)?),
+        2 => CeremonyMessage::Round2(trustee.round2(&status.record, &mut OsRng).map_err(fail)?),
+        3 => {
+            let m = trustee.round3(&status.record, &mut OsRng).map_err(fail)?;
+            let accused: Vec<u8> = m.complaints().iter().map(|c| c.dealer()).collect();
+            if accused.is_empty() {
+                println!(
+                    "Every share dealt to you is valid: your round-3 message has no complaint."
+                );
+            } else {
+                println!(
+                    "The shares dealt to you by {} are invalid: your round-3 message complains \
+                     about them, with a proof anyone can check.",
+                    list_trustees(&accused, me)
+                );
+            }
+            CeremonyMessage::Round3(m)
+        }
+        _ => {
+            let (m, share) = trustee.round4(&status.record, &mut OsRng).map_err(fail)?;
+            let key = share.threshold_key().clone();
+            kf.set_key_share(share)?;
+            // Save the key share before posting anything that relies on it.
+            let sealed = kf.seal(&mut OsRng)?;
+            files::write_atomic(&args.key, &sealed, Mode::Secret, true, KEY_EXISTS)?;
+            println!(
+                "Your key share is stored in {} (sealed with the same passphrase).",
+                args.key.display()
+            );
+            println!("Qualified trustees: {}", list_trustees(key.qualified(), me));
+            println!(
+                "Joint election key: {}",
+                hex::encode(key.joint_key().to_bytes())
+            );
+            println!(
+                "Ceremony fingerprint (transcript hash): {}",
+                hex::encode(key.transcript_hash())
+            );
+            CeremonyMessage::Round4(m)
+        }
+    };
+    drop(trustee);
+    let bytes = message.to_bytes();
+    files::write_atomic(&out, &bytes, Mode::Public, args.force, MESSAGE_EXISTS)?;
+    println!("Wrote {} ({} bytes).", out.display(), bytes.len());
+    println!();
+    if r < 4 {
+        println!(
+            "Next: post this file to the board (or send it to the organizer). When every \
+             trustee has posted round {r}, run `tally trustee round{}`.",
+            r + 1
+        );
+    } else {
+        println!(
+            "Next: post this file. The ceremony is complete once every qualified trustee has \
+             posted round 4 (`tally trustee check` shows it). Keep the key file and the \
+             passphrase: you need them to decrypt the tally (`tally trustee decrypt`)."
+        );
+    }
+    Ok(out)
+}
+
+/// Arguments of [`check`].
+#[derive(Clone, Debug)]
+pub struct CheckArgs {
+    /// The election manifest (JSON).
+    pub manifest: PathBuf,
+    /// The folder of posted messages.
+    pub messages: PathBuf,
+    /// Take trustees that have not posted to be absent for good.
+    pub allow_missing: bool,
+}
+
+/// How [`check`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckResult {
+    /// Every qualified trustee certified the ceremony (spec/trustees.md §11 (X2)).
+    Complete,
+    /// Nothing wrong so far, but some messages are still to come.
+    InProgress,
+    /// Something must be fixed, or the ceremony stopped.
+    Problem,
+}
+
+/// `tally trustee check`: judge everything posted so far, for anyone.
+pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
+    let (manifest, params) = load_manifest(&args.manifest)?;
+    describe_election(&manifest, &params);
+    let dir = MessageDir::read(&args.messages)?;
+    println!(
+        "Messages folder {}: {} ceremony message file(s){}.",
+        dir.path.display(),
+        dir.posted.len() + dir.unreadable.len(),
+        if dir.other_files > 0 {
+            format!(", {} other file(s) ignored", dir.other_files)
+        } else {
+            String::new()
+        }
+    );
+    let status = messages::evaluate(&params, &dir, args.allow_missing);
+    let mut problem = false;
+
+    for rs in &status.rounds {
+        println!();
+        println!("Round {} ({}):", rs.round, round_title(rs.round));
+        if rs.trustees.is_empty() {
+            println!("  nobody can take part yet");
+        }
+        for t in &rs.trustees {
+            let files = t.files.join(", ");
+            match &t.verdict {
+                Verdict::Valid => println!("  trustee {:>3}  valid    {files}", t.trustee),
+                Verdict::Missing => println!("  trustee {:>3}  missing", t.trustee),
+                Verdict::Invalid(reason) => {
+                    problem = true;
+                    println!("  trustee {:>3}  INVALID  {files}: {reason}", t.trustee)
+                }
+            }
+        }
+    }
+    if status.round(4).is_none() {
+        println!();
+        println!("Round 4 ({}): once rounds 1 to 3 are in.", round_title(4));
+    }
+
+    if !status.complaints.is_empty() {
+        println!();
+        println!("Complaints:");
+        for c in &status.complaints {
+            let verdict = match c.upheld {
+                Some(true) => format!(
+                    "upheld: trustee {} dealt an invalid share (ERR_DKG_SHARE_INVALID)",
+                    c.dealer
+                ),
+                Some(false) => format!(
+                    "dismissed: the share was valid or the complaint unproven, so trustee {} \
+                     is out (ERR_DKG_COMPLAINT_INVALID)",
+                    c.complainer
+                ),
+                None => "not judged yet (after round 3)".into(),
+            };
+            println!(
+                "  trustee {} against trustee {}: {verdict}",
+                c.complainer, c.dealer
+            );
+        }
+    }
+    if !status.disqualified().is_empty() {
+        println!();
+        println!("Disqualified:");
+        for d in status.disqualified() {
+            println!(
+                "  trustee {}: {} ({})",
+                d.trustee(),
+                d.reason(),
+                d.reason().code()
+            );
+        }
+    }
+    let lists = [
+        (
+            "Files that cannot be attributed to their sender; remove them (spec/trustees.md §5.6 (M5)):",
+            &status.unattributable,
+        ),
+        ("Files that are not ceremony messages:", &status.unreadable),
+        (
+            "Ignored (from trustees not taking part in that round):",
+            &status.ignored,
+        ),
+    ];
+    for (title, list) in lists {
+        if !list.is_empty() {
+            println!();
+            println!("{title}");
+            for p in list {
+                println!("  {}: {}", p.file, p.reason);
+            }
+        }
+    }
+    problem |= !status.unattributable.is_empty() || !status.unreadable.is_empty();
+
+    println!();
+    if let Some(key) = status.complete() {
+        println!("COMPLETE: every qualified trustee certified the same ceremony.");
+        println!(
+            "Qualified trustees: {}",
+            key.qualified()
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "Joint election key: {}",
+            hex::encode(key.joint_key().to_bytes())
+        );
+        println!(
+            "Ceremony fingerprint (transcript hash): {}",
+            hex::encode(key.transcript_hash())
+        );
+        return Ok(CheckResult::Complete);
+    }
+    match (&status.outcome, &status.certified) {
+        (Outcome::Blocked, _) => {
+            println!(
+                "BLOCKED: remove the files listed above; nothing else can be judged until then."
+            )
+        }
+        (Outcome::Stopped(e), _) => {
+            problem = true;
+            println!(
+                "STOPPED: {e} ({}). The ceremony must be run again.",
+                e.code()
+            )
+        }
+        (_, Some(Err(e))) => {
+            problem = true;
+            println!("NOT CERTIFIED: {e} ({}).", e.code())
+        }
+        _ => {
+            match status.rounds.iter().find(|r| !r.missing().is_empty()) {
+                Some(rs) => println!(
+                    "IN PROGRESS: waiting for round-{} messages from {}.",
+                    rs.round,
+                    list_trustees(&rs.missing(), 0)
+                ),
+                None => println!("IN PROGRESS."),
+            }
+            if let Outcome::Evaluated(o) = &status.outcome {
+                println!(
+                    "The joint key will be {} once every qualified trustee certifies it.",
+                    hex::encode(o.key().joint_key().to_bytes())
+                );
+            }
+        }
+    }
+    Ok(if problem {
+        CheckResult::Problem
+    } else {
+        CheckResult::InProgress
+    })
+}
+
+/// Arguments of [`decrypt`].
+#[derive(Clone, Debug)]
+pub struct DecryptArgs {
+    /// The key file (with a key share).
+    pub key: PathBuf,
+    /// The election record.
+    pub record: PathBuf,
+    /// Where to write the tally share entry.
+    pub out: PathBuf,
+    /// Replace an existing output file.
+    pub force: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// Read the passphrase from this file.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The checks a record must pass before a trustee decrypts: all except
+/// those about the decryption shares and the result (spec/record.md §10.2).
+const AFTER_CLOSE: &[&str] = &["R11", "R12"];
+
+/// `tally trustee decrypt`: verify the record, recompute the tally from
+/// it, and partially decrypt that (spec/trustees.md §12 (L1);
+/// SECURITY-CASES D8). Never takes a ciphertext from anyone.
+pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
+    let header = KeyFileHeader::read(&args.key)?;
+    describe_key(&header);
+    if !header.has_key_share {
+        return Err(TrusteeError::NoKeyShare);
+    }
+    files::check_absent(&args.out, args.force, SHARE_EXISTS)?;
+    let kf = unlock(&args.key, args.passphrase_file.as_deref())?;
+    let share = kf.key_share().ok_or(TrusteeError::NoKeyShare)?;
+    let me = share.index();
+
+    println!(
+        "Verifying the election record {} from scratch (every ballot is checked)…",
+        args.record.display()
+    );
+    let file = File::open(&args.record).map_err(|e| TrusteeError::io(&args.record, e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let pb = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let pb = ProgressBar::new(len);
+        if let Ok(s) =
+            ProgressStyle::with_template("verifying [{bar:40}] {bytes}/{total_bytes} (eta {eta})")
+        {
+            pb.set_style(s.progress_chars("=> "));
+        }
+        pb
+    };
+    let report = verify_record(pb.wrap_read(file), None);
+    pb.finish_and_clear();
+
+    // spec/trustees.md §11 (X3): decrypt only under a verified ceremony, and
+    // only the tally of a record that verifies up to its close.
+    let blocking: Vec<&str> = report
+        .failed_checks()
+        .into_iter()
+        .filter(|c| !AFTER_CLOSE.contains(c))
+        .collect();
+    if !blocking.is_empty() {
+        let mut failures: Vec<String> = report
+            .failures
+            .iter()
+            .filter(|f| blocking.contains(&f.check))
+            .map(|f| match f.entry {
+                Some(e) => format!("  {} entry {e}: {}", f.check, f.message),
+                None => format!("  {}: {}", f.check, f.message),
+            })
+            .collect();
+        if report.failures_total > report.failures.len() as u64 {
+            failures.push(format!(
+                "  … {} failures in all (run `tally verify` for the report)",
+                report.failures_total
+            ));
+        }
+        return Err(TrusteeError::RecordInvalid { failures });
+    }
+    let input = report.tally_input.as_ref().ok_or(TrusteeError::NotClosed)?;
+    if input.key.params().election_id() != share.threshold_key().params().election_id() {
+        return Err(TrusteeError::WrongCeremony(format!(
+            "the key file is for election {}, the record is of election {}",
+            hex::encode(share.threshold_key().params().election_id()),
+            hex::encode(input.key.params().election_id())
+        )));
+    }
+    if &input.key != share.threshold_key() {
+        return Err(TrusteeError::WrongCeremony(format!(
+            "the record's key ceremony (fingerprint {}) is not the one this key file took part \
+             in (fingerprint {})",
+            hex::encode(input.key.transcript_hash()),
+            hex::encode(share.threshold_key().transcript_hash())
+        )));
+    }
+    if input.share_trustees.contains(&u32::from(me)) {
+        return Err(TrusteeError::ShareAlreadyPosted(u32::from(me)));
+    }
+    let options: usize = input.aggregates.iter().map(Vec::len).sum();
+    println!(
+        "The record verifies up to the close of voting: {} ballot(s) counted. Decrypting the \
+         {options} total(s) recomputed from them…",
+        report.ballots_counted
+    );
+    // spec/trustees.md §12 (L1), spec/record.md §7.2: one share per
+    // contest and option of the aggregate recomputed above.
+    let mut shares = Vec::with_capacity(input.aggregates.len());
+    for (ci, row) in input.aggregates.iter().enumerate() {
+        let mut out = Vec::with_capacity(row.len());
+        for (oi, agg) in row.iter().enumerate() {
+            let base = tally_context(&input.fingerprint, ci, oi);
+            out.push(
+                share
+                    .partial_decrypt(&base, agg, &mut OsRng)
+                    .map_err(|e| TrusteeError::ceremony("partial decryption failed", e))?,
+            );
+        }
+        shares.push(out);
+    }
+    let entry = Entry::Tally(TallyShare {
+        trustee: u32::from(me),
+        shares,
+    });
+    files::write_atomic(
+        &args.out,
+        &entry.to_bytes(),
+        Mode::Public,
+        args.force,
+        SHARE_EXISTS,
+    )?;
+    println!(
+        "Wrote your decryption share to {}. Post it to the board: once {} trustees have posted \
+         theirs, anyone can compute and check the result (`tally verify`).",
+        args.out.display(),
+        share.threshold_key().params().threshold()
+    );
+    Ok(())
+}

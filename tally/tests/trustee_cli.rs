@@ -1,0 +1,515 @@
+//! `tally trustee` end to end, through the real binary only: a 2-of-3 key
+//! ceremony (init ×3, rounds 1–4 for each, `check`), the key files'
+//! protection, and `decrypt` on a record built around the ceremony the CLI
+//! ran, which `tally verify` then accepts with the CLI-made shares.
+//!
+//! Every run uses the insecure test KDF parameters (`URNA_KDF_TEST_PARAMS=1`)
+//! so the suite stays fast.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use rand_core::OsRng;
+use tally::sample::{
+    read_entries, sample_manifest, write_closed_election, write_entries, ExternalCeremony,
+    SampleOptions,
+};
+use tally::trustee::keyfile::{KeyFile, KeyFileHeader};
+use urna_crypto::SecretKey;
+use urna_election::{ElectionResult, Entry};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tally");
+const WRONG_PASSPHRASE: &str = "wrong passphrase, or the key file was modified";
+
+/// How a run gets its passphrase.
+#[derive(Clone, Copy)]
+enum Pass<'a> {
+    None,
+    Env(&'a str),
+    File(&'a Path),
+    Stdin(&'a str),
+}
+
+struct Run {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self) -> Run {
+        assert!(
+            self.status.success(),
+            "tally failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+    fn fails_with(self, needle: &str) -> Run {
+        assert!(
+            !self.status.success(),
+            "tally should have failed:\n{}",
+            self.stdout
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in stderr:\n{}\nstdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+}
+
+fn tally(dir: &Path, args: &[&str], pass: Pass<'_>) -> Run {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir)
+        .args(args)
+        .env("URNA_KDF_TEST_PARAMS", "1")
+        .env_remove("URNA_TRUSTEE_PASSPHRASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut stdin_text = None;
+    match pass {
+        Pass::None => {
+            c.stdin(Stdio::null());
+        }
+        Pass::Env(p) => {
+            c.env("URNA_TRUSTEE_PASSPHRASE", p).stdin(Stdio::null());
+        }
+        Pass::File(f) => {
+            c.arg("--passphrase-file").arg(f).stdin(Stdio::null());
+        }
+        Pass::Stdin(p) => {
+            c.stdin(Stdio::piped());
+            stdin_text = Some(format!("{p}\n"));
+        }
+    }
+    let mut child = c.spawn().unwrap();
+    if let Some(t) = stdin_text {
+        child.stdin.take().unwrap().write_all(t.as_bytes()).unwrap();
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+fn passphrase(i: u8) -> String {
+    format!("correct horse battery staple {i}")
+}
+
+/// Trustee `i`'s passphrase source: 1 by environment, 2 by file, 3 on stdin.
+fn pass_for(i: u8, file: &Path) -> Pass<'static> {
+    let p: &'static str = Box::leak(passphrase(i).into_boxed_str());
+    match i {
+        1 => Pass::Env(p),
+        2 => Pass::File(Box::leak(file.to_path_buf().into_boxed_path())),
+        _ => Pass::Stdin(p),
+    }
+}
+
+fn options() -> SampleOptions {
+    SampleOptions {
+        voters: 4,
+        ballots: 6,
+        spoiled: 1,
+        trustees: 3,
+        threshold: 2,
+        tree_head_every: 8,
+        seed: Some(7),
+        ..SampleOptions::default()
+    }
+}
+
+/// A manifest for 3 trustees, threshold 2; the roles' keys.
+fn election(dir: &Path) -> (urna_election::Manifest, SecretKey, SecretKey) {
+    let organizer = SecretKey::generate(&mut OsRng);
+    let authority = SecretKey::generate(&mut OsRng);
+    let manifest =
+        sample_manifest(&options(), &organizer.public_key(), &authority.public_key()).unwrap();
+    std::fs::write(dir.join("manifest.json"), manifest.to_json()).unwrap();
+    (manifest, organizer, authority)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn round(dir: &Path, r: u8, i: u8, pass: Pass<'_>) -> Run {
+    let out = format!("posted/round{r}-trustee{i}.msg");
+    tally(
+        dir,
+        &[
+            "trustee",
+            &format!("round{r}"),
+            "--key",
+            &format!("trustee{i}.key"),
+            "--messages",
+            "posted",
+            "--out",
+            &out,
+        ],
+        pass,
+    )
+}
+
+#[test]
+fn ceremony_and_decryption_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (manifest, organizer, authority) = election(dir);
+    std::fs::create_dir(dir.join("posted")).unwrap();
+    let pass_file = dir.join("pass2.txt");
+    std::fs::write(&pass_file, format!("{}\n", passphrase(2))).unwrap();
+    let pass = |i: u8| pass_for(i, &pass_file);
+
+    // init ×3
+    for i in 1..=3u8 {
+        let run = tally(
+            dir,
+            &[
+                "trustee",
+                "init",
+                "--manifest",
+                "manifest.json",
+                "--index",
+                &i.to_string(),
+                "--out",
+                &format!("trustee{i}.key"),
+            ],
+            pass(i),
+        )
+        .ok();
+        assert!(run
+            .stdout
+            .contains(&format!("You are trustee {i}: Trustee {i}.")));
+        assert!(run.stdout.contains("Your signing key is "));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(format!("trustee{i}.key")))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "key file mode {mode:o}");
+        }
+    }
+    let check = || {
+        tally(
+            dir,
+            &[
+                "trustee",
+                "check",
+                "--manifest",
+                "manifest.json",
+                "--messages",
+                "posted",
+            ],
+            Pass::None,
+        )
+    };
+    let run = check();
+    assert_eq!(run.status.code(), Some(3), "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("waiting for round-1 messages from trustees 1, 2, 3"));
+
+    // Round 1 for trustees 1 and 2: round 2 must wait for trustee 3.
+    round(dir, 1, 1, pass(1)).ok();
+    round(dir, 1, 2, pass(2)).ok();
+    round(dir, 2, 1, pass(1)).fails_with("waiting for round-1 messages from trustee 3");
+    assert!(!dir.join("posted/round2-trustee1.msg").exists());
+    round(dir, 1, 3, pass(3)).ok();
+    // A second round-1 message would be equivocation: refused.
+    tally(
+        dir,
+        &[
+            "trustee",
+            "round1",
+            "--key",
+            "trustee1.key",
+            "--messages",
+            "posted",
+        ],
+        pass(1),
+    )
+    .fails_with("already posted your round-1 message (round1-trustee1.msg)");
+    assert!(!dir.join("round1-trustee1.msg").exists());
+
+    for r in 2..=4u8 {
+        for i in 1..=3u8 {
+            let run = round(dir, r, i, pass(i)).ok();
+            if r == 3 {
+                assert!(run.stdout.contains("Every share dealt to you is valid"));
+            }
+        }
+    }
+    let run = check().ok();
+    assert!(run.stdout.contains("COMPLETE"), "{}", run.stdout);
+    assert!(!run.stdout.contains("INVALID"), "{}", run.stdout);
+
+    // The 12 messages, in round order, as a board would hold them.
+    let mut messages = Vec::new();
+    for r in 1..=4u8 {
+        for i in 1..=3u8 {
+            messages
+                .push(std::fs::read(dir.join(format!("posted/round{r}-trustee{i}.msg"))).unwrap());
+        }
+    }
+    let keys = tally::ceremony::derive_keys(&manifest, &messages).unwrap();
+    let joint = hex::encode(keys.election_key.to_bytes());
+    assert!(
+        run.stdout.contains(&format!("Joint election key: {joint}")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&format!(
+        "Ceremony fingerprint (transcript hash): {}",
+        hex::encode(keys.key.transcript_hash())
+    )));
+
+    // The key files: no plaintext secret on disk.
+    for i in 1..=3u8 {
+        let path = dir.join(format!("trustee{i}.key"));
+        let bytes = std::fs::read(&path).unwrap();
+        let header = KeyFileHeader::read(&path).unwrap();
+        assert!(header.has_key_share && header.index == i);
+        let kf = KeyFile::open(&path, &bytes, passphrase(i).as_bytes()).unwrap();
+        let state = kf.trustee().to_bytes();
+        // 0x81 ‖ params (34) ‖ i ‖ s ‖ e ‖ a_0 ‖ a_1: every 32-byte secret.
+        let secrets = &state[36..];
+        assert_eq!(secrets.len(), 4 * 32);
+        assert!(!contains(&bytes, &state));
+        for secret in secrets.chunks(32) {
+            assert!(!contains(&bytes, secret), "trustee {i}: a secret in clear");
+            assert!(!contains(&bytes, &secret[..8]));
+        }
+        let share = kf.key_share().unwrap().to_bytes();
+        assert!(!contains(&bytes, &share));
+        // 0x82 ‖ j ‖ s_j ‖ …
+        assert!(
+            !contains(&bytes, &share[2..34]),
+            "trustee {i}: key share in clear"
+        );
+        assert_eq!(kf.key_share().unwrap().threshold_key(), &keys.key);
+    }
+
+    // A wrong passphrase: the clear error, a non-zero exit, nothing written.
+    tally(
+        dir,
+        &[
+            "trustee",
+            "decrypt",
+            "--key",
+            "trustee1.key",
+            "--record",
+            "none.urna",
+            "--out",
+            "share.entry",
+        ],
+        Pass::Env("not the passphrase at all"),
+    )
+    .fails_with(WRONG_PASSPHRASE);
+    assert!(!dir.join("share.entry").exists());
+
+    // A record around the CLI's ceremony, closed, with no share yet.
+    let opts = options();
+    let mut closed = Vec::new();
+    let election = write_closed_election(
+        &opts,
+        &ExternalCeremony {
+            manifest: &manifest,
+            organizer: &organizer,
+            authority: &authority,
+            messages: &messages,
+        },
+        &mut closed,
+    )
+    .unwrap();
+    std::fs::write(dir.join("closed.urna"), &closed).unwrap();
+    let entries = read_entries(&closed[..]).unwrap();
+    let write = |name: &str, entries: &[Vec<u8>]| {
+        let bytes = write_entries(entries, &election.board_seed, 8, Vec::new()).unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    };
+
+    // Still open (the close entry dropped): refused.
+    write("open.urna", &entries[..entries.len() - 1]);
+    let decrypt = |i: u8, record: &str, out: &str| {
+        tally(
+            dir,
+            &[
+                "trustee",
+                "decrypt",
+                "--key",
+                &format!("trustee{i}.key"),
+                "--record",
+                record,
+                "--out",
+                out,
+                "--quiet",
+            ],
+            pass(i),
+        )
+    };
+    decrypt(1, "open.urna", "share1.entry").fails_with("voting is not closed");
+    assert!(!dir.join("share1.entry").exists());
+
+    // Trustee 1 decrypts the closed record.
+    let run = decrypt(1, "closed.urna", "share1.entry").ok();
+    assert!(
+        run.stdout.contains("Wrote your decryption share"),
+        "{}",
+        run.stdout
+    );
+    let share1 = std::fs::read(dir.join("share1.entry")).unwrap();
+    assert!(matches!(Entry::from_bytes(&share1).unwrap(), Entry::Tally(t) if t.trustee == 1));
+
+    // Trustee 2 decrypts the record that already has trustee 1's share
+    // (one share of two, no result yet: only the tally checks fail).
+    let mut with1 = entries.clone();
+    with1.push(share1.clone());
+    write("with1.urna", &with1);
+    decrypt(2, "with1.urna", "share2.entry").ok();
+    decrypt(1, "with1.urna", "again.entry").fails_with("already holds a decryption share from you");
+    let share2 = std::fs::read(dir.join("share2.entry")).unwrap();
+
+    // The record with both shares and the result verifies.
+    let mut full = with1;
+    full.push(share2);
+    full.push(
+        Entry::Result(ElectionResult::sign(
+            election.totals.clone(),
+            &election.fingerprint,
+            &organizer,
+            &mut OsRng,
+        ))
+        .to_bytes(),
+    );
+    write("final.urna", &full);
+    let run = tally(dir, &["verify", "--quiet", "final.urna"], Pass::None).ok();
+    assert!(
+        run.stdout.contains("VERIFIED: every check passed."),
+        "{}",
+        run.stdout
+    );
+    let report =
+        tally::verify::verify_record(&std::fs::read(dir.join("final.urna")).unwrap()[..], None);
+    assert!(report.ok(), "{:#?}", report.failures);
+    assert_eq!(report.result.as_ref(), Some(&election.totals));
+
+    // A tampered record is refused before anything is decrypted.
+    let mut tampered = entries.clone();
+    let ballot = tampered
+        .iter()
+        .position(|e| e[0] == urna_election::entry::tag::BALLOT)
+        .unwrap();
+    let mid = tampered[ballot].len() / 2;
+    tampered[ballot][mid] ^= 1;
+    write("tampered.urna", &tampered);
+    decrypt(3, "tampered.urna", "share3.entry").fails_with("does not verify");
+    assert!(!dir.join("share3.entry").exists());
+}
+
+#[test]
+fn key_file_protection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    election(dir);
+    std::fs::create_dir(dir.join("posted")).unwrap();
+    let init = |pass: Pass<'_>, extra: &[&str]| {
+        let mut args = vec![
+            "trustee",
+            "init",
+            "--manifest",
+            "manifest.json",
+            "--index",
+            "2",
+            "--out",
+            "trustee2.key",
+        ];
+        args.extend_from_slice(extra);
+        tally(dir, &args, pass)
+    };
+
+    init(Pass::Env("too short"), &[]).fails_with("at least 10 characters");
+    assert!(!dir.join("trustee2.key").exists());
+    tally(
+        dir,
+        &[
+            "trustee",
+            "init",
+            "--manifest",
+            "manifest.json",
+            "--index",
+            "4",
+            "--out",
+            "x.key",
+        ],
+        Pass::Env("long enough passphrase"),
+    )
+    .fails_with("use a number from 1 to 3");
+
+    init(Pass::Stdin("long enough passphrase"), &[]).ok();
+    let original = std::fs::read(dir.join("trustee2.key")).unwrap();
+    // Never overwritten by accident.
+    init(Pass::Env("another long passphrase"), &[]).fails_with("already exists");
+    assert_eq!(std::fs::read(dir.join("trustee2.key")).unwrap(), original);
+
+    let round1 = |pass: Pass<'_>| {
+        tally(
+            dir,
+            &[
+                "trustee",
+                "round1",
+                "--key",
+                "trustee2.key",
+                "--messages",
+                "posted",
+                "--out",
+                "r1.msg",
+            ],
+            pass,
+        )
+    };
+    round1(Pass::Env("long enough passphrase!")).fails_with(WRONG_PASSPHRASE);
+    round1(Pass::None).fails_with(WRONG_PASSPHRASE); // an empty line on stdin
+    assert!(!dir.join("r1.msg").exists());
+
+    // A modified file gives the same error.
+    let mut modified = original.clone();
+    let last = modified.len() - 1;
+    modified[last] ^= 0x40;
+    std::fs::write(dir.join("trustee2.key"), &modified).unwrap();
+    round1(Pass::Env("long enough passphrase")).fails_with(WRONG_PASSPHRASE);
+    // Not a key file at all.
+    std::fs::write(dir.join("trustee2.key"), b"hello").unwrap();
+    round1(Pass::Env("long enough passphrase")).fails_with("is not a trustee key file");
+
+    std::fs::write(dir.join("trustee2.key"), &original).unwrap();
+    round1(Pass::Env("long enough passphrase")).ok();
+    assert!(dir.join("r1.msg").exists());
+}
+
+#[test]
+fn help_says_files_only_for_now() {
+    let run = tally(Path::new("."), &["trustee", "round2", "--help"], Pass::None).ok();
+    assert!(run
+        .stdout
+        .contains("A board URL will be accepted once the board exists"));
+    let run = tally(Path::new("."), &["trustee", "--help"], Pass::None).ok();
+    for cmd in ["init", "round1", "round4", "check", "decrypt"] {
+        assert!(run.stdout.contains(cmd), "{}", run.stdout);
+    }
+}
