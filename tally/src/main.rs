@@ -385,7 +385,14 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Trustee { command } => trustee(command)?,
+        Command::Trustee { command } => {
+            // A trustee is not expected to read a backtrace: print the
+            // message (which says what to do) and nothing else.
+            if let Err(e) = trustee(command) {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
         Command::Demo {
             ballots,
             options,

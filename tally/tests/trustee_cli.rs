@@ -513,3 +513,144 @@ fn help_says_files_only_for_now() {
         assert!(run.stdout.contains(cmd), "{}", run.stdout);
     }
 }
+
+/// A message of another election in the folder blocks every round until it
+/// is removed (spec/trustees.md §5.6 (M5)), and `check` names it.
+#[test]
+fn a_message_of_another_election_is_named_and_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let other = dir.join("other");
+    std::fs::create_dir_all(other.join("posted")).unwrap();
+    std::fs::create_dir(dir.join("posted")).unwrap();
+    election(dir);
+    election(&other);
+    let pass = Pass::Env("long enough passphrase");
+    for d in [dir, other.as_path()] {
+        tally(
+            d,
+            &[
+                "trustee",
+                "init",
+                "--manifest",
+                "manifest.json",
+                "--index",
+                "1",
+                "--out",
+                "trustee1.key",
+            ],
+            pass,
+        )
+        .ok();
+    }
+    round(&other, 1, 1, pass).ok();
+    std::fs::copy(
+        other.join("posted/round1-trustee1.msg"),
+        dir.join("posted/stray.msg"),
+    )
+    .unwrap();
+    let run = tally(
+        dir,
+        &[
+            "trustee",
+            "check",
+            "--manifest",
+            "manifest.json",
+            "--messages",
+            "posted",
+        ],
+        Pass::None,
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("stray.msg: a message of another election (ERR_WRONG_ELECTION)"));
+    round(dir, 1, 1, pass).fails_with("stray.msg: a message of another election");
+    std::fs::remove_file(dir.join("posted/stray.msg")).unwrap();
+    round(dir, 1, 1, pass).ok();
+}
+
+/// Trustee 3 never shows up: once the organizer closes round 1 without
+/// it, trustees 1 and 2 go on with --allow-missing and complete the
+/// ceremony between themselves (2 of 3 suffice).
+#[test]
+fn an_absent_trustee_is_left_out_with_allow_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    election(dir);
+    std::fs::create_dir(dir.join("posted")).unwrap();
+    let pass = Pass::Env("long enough passphrase");
+    for i in 1..=2u8 {
+        tally(
+            dir,
+            &[
+                "trustee",
+                "init",
+                "--manifest",
+                "manifest.json",
+                "--index",
+                &i.to_string(),
+                "--out",
+                &format!("trustee{i}.key"),
+            ],
+            pass,
+        )
+        .ok();
+        round(dir, 1, i, pass).ok();
+    }
+    round(dir, 2, 1, pass).fails_with("waiting for round-1 messages from trustee 3");
+    let with_missing = |r: u8, i: u8| {
+        tally(
+            dir,
+            &[
+                "trustee",
+                &format!("round{r}"),
+                "--key",
+                &format!("trustee{i}.key"),
+                "--messages",
+                "posted",
+                "--out",
+                &format!("posted/round{r}-trustee{i}.msg"),
+                "--allow-missing",
+            ],
+            pass,
+        )
+        .ok()
+    };
+    for r in 2..=4u8 {
+        for i in 1..=2u8 {
+            let run = with_missing(r, i);
+            if r == 2 {
+                assert!(
+                    run.stdout.contains("going on without trustee 3"),
+                    "{}",
+                    run.stdout
+                );
+            }
+        }
+    }
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "trustee",
+            "check",
+            "--manifest",
+            "manifest.json",
+            "--messages",
+            "posted",
+        ];
+        args.extend_from_slice(extra);
+        tally(dir, &args, Pass::None)
+    };
+    let run = check(&[]);
+    assert_eq!(run.status.code(), Some(3), "{}", run.stdout);
+    let run = check(&["--allow-missing"]).ok();
+    assert!(run.stdout.contains("COMPLETE"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Qualified trustees: 1, 2"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("trustee 3: trustee 3 posted no round-1 message"));
+}

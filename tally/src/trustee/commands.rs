@@ -136,8 +136,8 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     }
     println!(
         "Creating your secret keys and sealing them with your passphrase \
-         (Argon2id, {} MiB; this takes a moment)…",
-        kdf.m_kib / 1024
+         (Argon2id, {} KiB of memory; this takes a moment)…",
+        kdf.m_kib
     );
     let trustee = Trustee::new(&params, index, &mut OsRng)
         .map_err(|e| TrusteeError::ceremony("cannot create the trustee keys", e))?;
@@ -304,16 +304,22 @@ pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
         });
     }
     check_previous_rounds(&status, r, me, args.allow_missing)?;
-    if r > 1 {
-        let rs = status
-            .round(r - 1)
-            .map(RoundStatus::accepted)
-            .unwrap_or_default();
-        println!(
-            "Round {} is complete: valid messages from {}.",
-            r - 1,
-            list_trustees(&rs, me)
-        );
+    if let Some(prev) = status.round(r - 1) {
+        let missing = prev.missing();
+        if missing.is_empty() {
+            println!(
+                "Round {} is complete: valid messages from {}.",
+                r - 1,
+                list_trustees(&prev.accepted(), me)
+            );
+        } else {
+            println!(
+                "Round {}: valid messages from {}; going on without {} (--allow-missing).",
+                r - 1,
+                list_trustees(&prev.accepted(), me),
+                list_trustees(&missing, me)
+            );
+        }
     }
     let out = args
         .out
@@ -464,21 +470,47 @@ pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
     );
     let status = messages::evaluate(&params, &dir, args.allow_missing);
     let mut problem = false;
+    // The trustees' names from the manifest, shortened to keep the columns.
+    let name = |j: u8| -> String {
+        let n = manifest
+            .trustees
+            .get(usize::from(j).saturating_sub(1))
+            .map_or("", |t| t.name.as_str());
+        n.chars().take(24).collect()
+    };
+    let w = (1..=params.trustees())
+        .map(|j| name(j).chars().count())
+        .max()
+        .unwrap_or(0);
 
     for rs in &status.rounds {
         println!();
-        println!("Round {} ({}):", rs.round, round_title(rs.round));
+        let previous_open = rs.round > 1
+            && status
+                .round(rs.round - 1)
+                .is_some_and(|p| !p.missing().is_empty());
+        println!(
+            "Round {} ({}){}:",
+            rs.round,
+            round_title(rs.round),
+            if previous_open {
+                format!(", once round {} is complete", rs.round - 1)
+            } else {
+                String::new()
+            }
+        );
         if rs.trustees.is_empty() {
             println!("  nobody can take part yet");
         }
         for t in &rs.trustees {
             let files = t.files.join(", ");
+            let who = format!("trustee {:>3} {:<w$}", t.trustee, name(t.trustee));
             match &t.verdict {
-                Verdict::Valid => println!("  trustee {:>3}  valid    {files}", t.trustee),
-                Verdict::Missing => println!("  trustee {:>3}  missing", t.trustee),
+                Verdict::Valid => println!("  {who}  valid    {files}"),
+                Verdict::Missing => println!("  {who}  missing"),
                 Verdict::Invalid(reason) => {
                     problem = true;
-                    println!("  trustee {:>3}  INVALID  {files}: {reason}", t.trustee)
+                    println!("  {who}  INVALID  {files}: {reason}")
                 }
             }
         }
@@ -565,8 +597,9 @@ pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
         );
         return Ok(CheckResult::Complete);
     }
+    let blocked = matches!(status.outcome, Outcome::Blocked) || !status.unattributable.is_empty();
     match (&status.outcome, &status.certified) {
-        (Outcome::Blocked, _) => {
+        _ if blocked => {
             println!(
                 "BLOCKED: remove the files listed above; nothing else can be judged until then."
             )

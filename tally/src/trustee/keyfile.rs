@@ -259,8 +259,7 @@ impl KeyFile {
     ) -> Result<KeyFile, TrusteeError> {
         let mut salt = [0u8; SALT_LEN];
         rng.fill_bytes(&mut salt);
-        let key =
-            derive_key(&kdf, &salt, passphrase).map_err(TrusteeError::PassphraseUnavailable)?;
+        let key = derive_key(&kdf, &salt, passphrase).map_err(TrusteeError::Seal)?;
         Ok(KeyFile {
             kdf,
             salt,
@@ -322,7 +321,7 @@ impl KeyFile {
         let mut buf = self.encode_contents();
         XChaCha20Poly1305::new(self.key.as_ref().into())
             .encrypt_in_place(XNonce::from_slice(&nonce), &aad, &mut *buf)
-            .map_err(|_| TrusteeError::PassphraseUnavailable("encryption failed".into()))?;
+            .map_err(|_| TrusteeError::Seal("encryption failed".into()))?;
         let mut out = Vec::with_capacity(HEADER_LEN + buf.len());
         out.extend_from_slice(&aad);
         out.extend_from_slice(&buf);

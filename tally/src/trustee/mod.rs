@@ -81,6 +81,9 @@ pub enum TrusteeError {
     /// The two passphrases typed at `init` differ.
     #[error("the two passphrases differ; nothing was written")]
     PassphraseMismatch,
+    /// The key could not be derived or the contents not sealed.
+    #[error("cannot seal the key file: {0}")]
+    Seal(String),
     /// No passphrase could be read.
     #[error("cannot read the passphrase: {0}")]
     PassphraseUnavailable(String),
@@ -110,9 +113,9 @@ pub enum TrusteeError {
         "round {round} cannot run yet: waiting for round-{} messages from {}.\n\
          Run this command again once they are in the messages folder. If the organizer has \
          closed round {} without them, pass --allow-missing: they are then left out of the ceremony.",
-        round - 1,
+        round.saturating_sub(1),
         list_trustees(waiting_for, *you),
-        round - 1
+        round.saturating_sub(1)
     )]
     Waiting {
         /// The round the trustee asked for.
