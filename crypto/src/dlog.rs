@@ -108,9 +108,23 @@ impl DiscreteLogTable {
     }
 }
 
-/// `m ∈ [0, bound]` with `p = m·G`, using the shared table.
+/// `m ∈ [0, bound]` with `p = m·G`.
+///
+/// Uses a cached table of `2^b` baby steps with `b ≈ log2 √bound` (at most
+/// [`BABY_STEP_BITS`]), so a small tally does not pay for building the
+/// 2¹⁶-entry table: the work is about `2·√bound` steps either way.
 pub fn vartime_discrete_log(p: &RistrettoPoint, bound: u64) -> Result<u64> {
-    DiscreteLogTable::shared().vartime_discrete_log(p, bound)
+    static TABLES: [OnceLock<DiscreteLogTable>; BABY_STEP_BITS as usize + 1] =
+        [const { OnceLock::new() }; BABY_STEP_BITS as usize + 1];
+    // ⌈log2 √(bound + 1)⌉, clamped to [4, BABY_STEP_BITS].
+    let bits_needed = 64 - bound.leading_zeros();
+    let bits = bits_needed.div_ceil(2).clamp(4, BABY_STEP_BITS);
+    if bits == BABY_STEP_BITS {
+        return DiscreteLogTable::shared().vartime_discrete_log(p, bound);
+    }
+    TABLES[bits as usize]
+        .get_or_init(|| DiscreteLogTable::build(bits))
+        .vartime_discrete_log(p, bound)
 }
 
 #[cfg(test)]
