@@ -23,8 +23,13 @@ pub struct ApiError {
 /// The HTTP status of a code (`spec/api.md` §3).
 pub fn status_of(code: &str) -> StatusCode {
     match code {
-        "ERR_ENCODING" | "ERR_IDENTITY_POINT" | "ERR_NON_CANONICAL" | "ERR_BALLOT_SHAPE"
-        | "ERR_INVALID" | "ERR_UNSUPPORTED_VERSION" | "ERR_BAD_REQUEST" => StatusCode::BAD_REQUEST,
+        "ERR_ENCODING"
+        | "ERR_IDENTITY_POINT"
+        | "ERR_NON_CANONICAL"
+        | "ERR_BALLOT_SHAPE"
+        | "ERR_INVALID"
+        | "ERR_UNSUPPORTED_VERSION"
+        | "ERR_BAD_REQUEST" => StatusCode::BAD_REQUEST,
         "ERR_CREDENTIAL_UNKNOWN" | "ERR_CREDENTIAL_REVOKED" => StatusCode::FORBIDDEN,
         "ERR_NOT_FOUND" => StatusCode::NOT_FOUND,
         "ERR_TIMEOUT" => StatusCode::REQUEST_TIMEOUT,
@@ -113,7 +118,13 @@ impl From<urna_crypto::Error> for ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status.as_u16(), self.message)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.code,
+            self.status.as_u16(),
+            self.message
+        )
     }
 }
 

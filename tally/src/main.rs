@@ -91,6 +91,16 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Benchmark (used by bench/run; hidden): set up an election of the
+    /// benchmark shape (5 options, choose 0 to 2, 2-of-3 trustees), then time
+    /// encrypting N ballots on every core, verifying them, and the tally
+    /// with two trustees' decryptions. Prints `key=value` lines.
+    #[command(hide = true)]
+    BenchEncrypt {
+        /// Ballots to encrypt (one per voter).
+        #[arg(long, default_value_t = 1000)]
+        ballots: usize,
+    },
 }
 
 const TRUSTEE_ABOUT: &str = "\
@@ -392,6 +402,9 @@ fn main() -> anyhow::Result<()> {
                 eprintln!("error: {e}");
                 std::process::exit(1);
             }
+        }
+        Command::BenchEncrypt { ballots } => {
+            print!("{}", tally::bench::run(ballots)?.to_lines());
         }
         Command::Demo {
             ballots,

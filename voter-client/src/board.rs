@@ -1,0 +1,287 @@
+//! Talking to a bulletin board: the [`BoardApi`] trait the client's flows
+//! use, and [`MemoryBoard`], an in-memory board that applies the board's
+//! ballot rules, for tests and demonstrations.
+//!
+//! The HTTP transport (`spec/api.md`) is a thin implementation of
+//! [`BoardApi`]; the browser page does its own `fetch` and hands the
+//! answers to the same checks ([`crate::BallotFile::accept_receipt`]).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use urna_election::{ElectionContext, Entry};
+use urna_log::{BoardKey, BoardPublicKey, InclusionProof, MemoryTree, SignedTreeHead};
+
+use crate::election::{Election, ElectionBundle};
+use crate::error::{ClientError, Result};
+use crate::receipt::{BoardReceipt, Promise};
+
+/// What the client needs from a board (or a mirror relaying to one).
+///
+/// Submissions take the canonical log-entry bytes (`spec/record.md` §6.1)
+/// and must be idempotent: the same bytes twice give the same receipt
+/// (SECURITY-CASES B3). Errors the board answers with its own code are
+/// [`ClientError::Board`]; failures to get an answer are
+/// [`ClientError::Transport`] (retry with the same bytes).
+pub trait BoardApi {
+    /// The board's Ed25519 public key.
+    fn board_key(&self) -> Result<BoardPublicKey>;
+    /// The election bundle of an election (`spec/client.md` §3.1).
+    fn election_bundle(&self, election_id: &str) -> Result<ElectionBundle>;
+    /// Submit a cast ballot entry (tag 5).
+    fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt>;
+    /// Submit an audited (spoiled) ballot entry (tag 6).
+    fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt>;
+    /// The latest signed tree head and the inclusion proof of the entry at
+    /// `log_index` under it.
+    fn inclusion_proof(
+        &self,
+        election_id: &str,
+        log_index: u64,
+    ) -> Result<(SignedTreeHead, InclusionProof)>;
+}
+
+struct State {
+    ctx: ElectionContext,
+    bundle: ElectionBundle,
+    seed: [u8; 32],
+    tree: MemoryTree,
+    time_ms: u64,
+    receipts: HashMap<urna_log::Hash, BoardReceipt>,
+    cast: HashSet<[u8; 32]>,
+    spoiled: HashSet<[u8; 32]>,
+    alphas: HashMap<[u8; 32], [u8; 32]>,
+    offline: bool,
+    lose_answers: usize,
+}
+
+/// An in-memory bulletin board for one election: checks ballots as a
+/// board does (`spec/record.md` §5.3, §10.2 (R7), (R9)), appends them to a
+/// Merkle log, and answers with signed promises, tree heads and
+/// inclusion proofs. It can also fail like a network does (see
+/// [`MemoryBoard::set_offline`], [`MemoryBoard::lose_answers`]).
+///
+/// A test double, not a board: nothing is durable.
+pub struct MemoryBoard {
+    state: Mutex<State>,
+}
+
+fn refuse(code: &str, message: impl Into<String>) -> ClientError {
+    ClientError::Board {
+        status: None,
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+impl MemoryBoard {
+    /// A board for the election of `bundle` (already checked into
+    /// `election`), signing with the Ed25519 key of `seed`. Its log starts
+    /// with the manifest and credential-list entries; the election is open.
+    pub fn new(bundle: &ElectionBundle, election: &Election, seed: [u8; 32]) -> Result<Self> {
+        let key = BoardKey::from_seed(&seed).public_key();
+        let mut bundle = bundle.clone();
+        bundle.board_key = Some(hex::encode(key.to_bytes()));
+        let mut tree = MemoryTree::new();
+        for e in [&bundle.manifest_entry, &bundle.credentials_entry] {
+            tree.push_entry(&urna_crypto::group::hex_decode(e, "entry")?);
+        }
+        Ok(MemoryBoard {
+            state: Mutex::new(State {
+                ctx: election.context().clone(),
+                bundle,
+                seed,
+                tree,
+                time_ms: 1_800_000_000_000,
+                receipts: HashMap::new(),
+                cast: HashSet::new(),
+                spoiled: HashSet::new(),
+                alphas: HashMap::new(),
+                offline: false,
+                lose_answers: 0,
+            }),
+        })
+    }
+
+    fn state(&self) -> Result<std::sync::MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| ClientError::Transport("board state poisoned".into()))
+    }
+
+    /// While offline, every call fails with a transport error and changes nothing.
+    pub fn set_offline(&self, offline: bool) {
+        if let Ok(mut s) = self.state() {
+            s.offline = offline;
+        }
+    }
+
+    /// The next `n` submissions are committed, but their answers are lost
+    /// (a transport error), as when the link drops after the upload.
+    pub fn lose_answers(&self, n: usize) {
+        if let Ok(mut s) = self.state() {
+            s.lose_answers = n;
+        }
+    }
+
+    /// Entries in the log.
+    pub fn len(&self) -> u64 {
+        self.state().map(|s| s.tree.len()).unwrap_or(0)
+    }
+
+    /// Whether the log is empty (never: it starts with the manifest).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn submit(&self, election_id: &str, entry: &[u8], spoiled: bool) -> Result<BoardReceipt> {
+        let mut s = self.state()?;
+        if s.offline {
+            return Err(ClientError::Transport("the board is unreachable".into()));
+        }
+        let answer = s.accept(election_id, entry, spoiled)?;
+        if s.lose_answers > 0 {
+            s.lose_answers -= 1;
+            return Err(ClientError::Transport(
+                "the connection dropped before the answer".into(),
+            ));
+        }
+        Ok(answer)
+    }
+}
+
+impl State {
+    fn accept(&mut self, election_id: &str, entry: &[u8], spoiled: bool) -> Result<BoardReceipt> {
+        if election_id != self.ctx.manifest().election_id {
+            return Err(refuse("ERR_NOT_FOUND", "no such election"));
+        }
+        let leaf = urna_log::leaf_hash(entry);
+        // B3: the same bytes again get the same receipt.
+        if let Some(r) = self.receipts.get(&leaf) {
+            return Ok(r.clone());
+        }
+        let parsed = Entry::from_bytes(entry).map_err(|e| refuse(e.code(), e.to_string()))?;
+        let (ballot, kind) = match (&parsed, spoiled) {
+            (Entry::Ballot(b), false) => (b, "ballot"),
+            (Entry::Spoiled(sp), true) => (&sp.ballot, "spoiled"),
+            _ => return Err(refuse("ERR_BAD_REQUEST", "wrong entry type")),
+        };
+        ballot
+            .verify(&self.ctx)
+            .map_err(|e| refuse(e.code(), e.to_string()))?;
+        if let Entry::Spoiled(sp) = &parsed {
+            sp.verify_openings(&self.ctx)
+                .map_err(|e| refuse(e.code(), e.to_string()))?;
+        }
+        let code = ballot.tracking_code();
+        // (R9): an audited ballot is never cast, a cast one never audited.
+        if self.spoiled.contains(&code.0 .0) || (spoiled && self.cast.contains(&code.0 .0)) {
+            return Err(refuse(
+                "ERR_BALLOT_SPOILED",
+                "this ballot was audited (or cast) already; encrypt a fresh one",
+            ));
+        }
+        // (R7): no ciphertext twice.
+        for c in ballot.contests() {
+            for ct in c.ciphertexts() {
+                if let Some(other) = self.alphas.get(&ct.alpha().to_bytes()) {
+                    if *other != code.0 .0 {
+                        return Err(refuse(
+                            "ERR_DUPLICATE_CIPHERTEXT",
+                            "a ciphertext of this ballot is already on the board",
+                        ));
+                    }
+                }
+            }
+        }
+        for c in ballot.contests() {
+            for ct in c.ciphertexts() {
+                self.alphas.insert(ct.alpha().to_bytes(), code.0 .0);
+            }
+        }
+        if spoiled {
+            self.spoiled.insert(code.0 .0);
+        } else {
+            self.cast.insert(code.0 .0);
+        }
+        let index = self.tree.push_entry(entry);
+        self.time_ms += 1000;
+        let key = BoardKey::from_seed(&self.seed);
+        let head = key
+            .sign_tree_head(self.tree.len(), self.time_ms, self.tree.root())
+            .map_err(ClientError::from)?;
+        let proof = self
+            .tree
+            .inclusion_proof(index, self.tree.len())
+            .map_err(ClientError::from)?;
+        let promise = Promise {
+            log_id: key.log_id(),
+            manifest_hash: self.ctx.manifest().hash().0,
+            log_index: index,
+            timestamp_ms: self.time_ms,
+            leaf_hash: leaf,
+            tracking_code: code.0 .0,
+            signature: [0; 64],
+        }
+        .sign(&self.seed);
+        let receipt = BoardReceipt {
+            election: election_id.into(),
+            kind: kind.into(),
+            log_index: index,
+            leaf_hash: leaf,
+            tracking_code: Some(code.to_hex()),
+            short_code: Some(code.short()),
+            timestamp_ms: self.time_ms,
+            promise: hex::encode(promise.to_bytes()),
+            tree_head: head,
+            inclusion_proof: proof,
+        };
+        self.receipts.insert(leaf, receipt.clone());
+        Ok(receipt)
+    }
+}
+
+impl BoardApi for MemoryBoard {
+    fn board_key(&self) -> Result<BoardPublicKey> {
+        let s = self.state()?;
+        Ok(BoardKey::from_seed(&s.seed).public_key())
+    }
+
+    fn election_bundle(&self, election_id: &str) -> Result<ElectionBundle> {
+        let s = self.state()?;
+        if s.offline {
+            return Err(ClientError::Transport("the board is unreachable".into()));
+        }
+        if election_id != s.ctx.manifest().election_id {
+            return Err(refuse("ERR_NOT_FOUND", "no such election"));
+        }
+        Ok(s.bundle.clone())
+    }
+
+    fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
+        self.submit(election_id, entry, false)
+    }
+
+    fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
+        self.submit(election_id, entry, true)
+    }
+
+    fn inclusion_proof(
+        &self,
+        election_id: &str,
+        log_index: u64,
+    ) -> Result<(SignedTreeHead, InclusionProof)> {
+        let mut s = self.state()?;
+        if s.offline {
+            return Err(ClientError::Transport("the board is unreachable".into()));
+        }
+        if election_id != s.ctx.manifest().election_id {
+            return Err(refuse("ERR_NOT_FOUND", "no such election"));
+        }
+        s.time_ms += 1000;
+        let head =
+            BoardKey::from_seed(&s.seed).sign_tree_head(s.tree.len(), s.time_ms, s.tree.root())?;
+        let proof = s.tree.inclusion_proof(log_index, s.tree.len())?;
+        Ok((head, proof))
+    }
+}
