@@ -1,5 +1,8 @@
 //! Configuration: command-line flags, each also read from an
-//! `URNA_BOARD_*` environment variable (`spec/api.md` §7).
+//! `URNA_BOARD_*` environment variable and from an optional TOML file
+//! (`--config FILE`, keys named like the flags with `_`): a flag beats the
+//! environment, which beats the file, which beats the default
+//! (`spec/api.md` §7).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +11,10 @@ use std::path::PathBuf;
 #[derive(clap::Parser, Clone, Debug)]
 #[command(name = "urna-board", version, about)]
 pub struct Config {
+    /// A TOML file with any of the settings below (e.g. `listen = "0.0.0.0:8080"`,
+    /// `database_url = "postgres://…"`); flags and environment override it.
+    #[arg(long, env = "URNA_BOARD_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "URNA_BOARD_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -51,6 +58,7 @@ impl Config {
     /// Defaults with a given database and key file (tests).
     pub fn for_tests(database_url: &str, key_file: PathBuf) -> Self {
         Config {
+            config: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_string(),
             key_file,
@@ -62,5 +70,107 @@ impl Config {
             rate_limit_burst: 10,
             log: "warn".into(),
         }
+    }
+}
+
+/// The settings a config file may hold (every one optional).
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    database_url: Option<String>,
+    key_file: Option<PathBuf>,
+    max_batch: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    header_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    rate_limit_per_minute: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    log: Option<String>,
+}
+
+impl Config {
+    /// Parse flags and environment, then fill every setting that was left
+    /// at its default from the `--config` file, if any.
+    pub fn load() -> anyhow::Result<Self> {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Config::command().get_matches();
+        let mut config = Config::from_arg_matches(&matches)?;
+        if let Some(path) = config.config.clone() {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("cannot read the config file {}: {e}", path.display())
+            })?;
+            config
+                .apply_file(&text, |name| {
+                    matches.value_source(name) == Some(clap::parser::ValueSource::DefaultValue)
+                })
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        Ok(config)
+    }
+
+    /// Apply a TOML config file to the settings for which `is_default`
+    /// says no flag or environment variable was given.
+    pub fn apply_file(
+        &mut self,
+        text: &str,
+        is_default: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<()> {
+        let f: FileConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        macro_rules! take {
+            ($($field:ident),*) => {$(
+                if let Some(v) = f.$field {
+                    if is_default(stringify!($field)) {
+                        self.$field = v;
+                    }
+                }
+            )*};
+        }
+        take!(
+            listen,
+            database_url,
+            key_file,
+            max_batch,
+            request_timeout_secs,
+            header_timeout_secs,
+            max_connections,
+            rate_limit_per_minute,
+            rate_limit_burst,
+            log
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_fills_defaults_but_not_explicit_settings() {
+        let mut c = Config::for_tests("sqlite://a.db", PathBuf::from("k"));
+        c.apply_file(
+            "listen = \"0.0.0.0:9000\"\nmax_batch = 64\ndatabase_url = \"postgres://x\"\n",
+            |name| name != "database_url",
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.max_batch, 64);
+        assert_eq!(c.database_url, "sqlite://a.db");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let mut c = Config::for_tests("sqlite://a.db", PathBuf::from("k"));
+        let e = c
+            .apply_file("lissen = \"x\"", |_| true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lissen"), "{e}");
+        let e = c
+            .apply_file("max_batch = \"lots\"", |_| true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_batch"), "{e}");
     }
 }

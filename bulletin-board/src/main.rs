@@ -1,12 +1,11 @@
 //! `urna-board`: run Urna's bulletin board (`spec/api.md`).
 #![forbid(unsafe_code)]
 
-use clap::Parser;
 use urna_board::Config;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
+    let config = Config::load()?;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
         .with_target(false)
