@@ -9,3 +9,4 @@
 )]
 
 pub mod definition;
+pub mod demo;

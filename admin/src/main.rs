@@ -24,6 +24,45 @@ enum Command {
     /// Write and check election definitions.
     #[command(subcommand)]
     Election(ElectionCommand),
+    /// Run a demo election on a local board: trustees, credentials,
+    /// simulated ballots, and a voting page for you to try; `demo finish`
+    /// closes it, decrypts, publishes and verifies.
+    Demo {
+        #[command(subcommand)]
+        step: Option<DemoStep>,
+        /// Folder for the board's database, keys and the record.
+        #[arg(long, default_value = "demo-data")]
+        dir: PathBuf,
+        /// Address of the board.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Credentials to register.
+        #[arg(long, default_value_t = 300)]
+        voters: usize,
+        /// Simulated ballots to cast before you vote yourself.
+        #[arg(long, default_value_t = 200)]
+        ballots: usize,
+        /// Also close, decrypt, publish and verify, then stop (no waiting for you).
+        #[arg(long)]
+        finish: bool,
+        /// Audit every n-th simulated ballot first (Benaloh challenge); 0: never.
+        #[arg(long, default_value_t = 25)]
+        audit_every: usize,
+        /// Use this database instead of SQLite in the demo folder (e.g. postgres://…).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoStep {
+    /// Close the running demo election, decrypt with 2 of 3 trustees,
+    /// publish the result and verify the downloaded record.
+    Finish {
+        /// The demo folder.
+        #[arg(long, default_value = "demo-data")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -39,6 +78,35 @@ enum ElectionCommand {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Demo {
+            step: Some(DemoStep::Finish { dir }),
+            ..
+        } => {
+            urna_admin::demo::finish(&dir)?;
+        }
+        Command::Demo {
+            step: None,
+            dir,
+            listen,
+            voters,
+            ballots,
+            finish,
+            audit_every,
+            database_url,
+        } => {
+            if voters < 4 {
+                anyhow::bail!("--voters must be at least 4 (three are kept for you)");
+            }
+            urna_admin::demo::run(&urna_admin::demo::DemoOptions {
+                dir,
+                listen,
+                voters,
+                ballots,
+                finish,
+                database_url,
+                audit_every,
+            })?;
+        }
         Command::Election(ElectionCommand::Example) => {
             print!("{}", urna_admin::definition::EXAMPLE)
         }

@@ -208,7 +208,9 @@ impl<W: Write> Board<W> {
     }
 }
 
-fn ceremony<R: RngCore + CryptoRng>(
+/// Run a whole trustee ceremony in memory (every trustee honest), returning
+/// the posted messages in order and each trustee's key share.
+pub fn run_ceremony<R: RngCore + CryptoRng>(
     params: &CeremonyParams,
     rng: &mut R,
 ) -> anyhow::Result<(Vec<CeremonyMessage>, Vec<KeyShare>)> {
@@ -280,7 +282,7 @@ pub fn write_sample<W: Write>(
     board.post(&sign_manifest(manifest.clone(), &organizer, &mut rng)?)?;
 
     let params = crate::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, key_shares) = ceremony(&params, &mut rng)?;
+    let (messages, key_shares) = run_ceremony(&params, &mut rng)?;
     for m in &messages {
         board.post(&Entry::Ceremony(m.to_bytes()))?;
     }
