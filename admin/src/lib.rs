@@ -8,5 +8,6 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod credentials;
 pub mod definition;
 pub mod demo;

@@ -24,6 +24,9 @@ enum Command {
     /// Write and check election definitions.
     #[command(subcommand)]
     Election(ElectionCommand),
+    /// The credential authority's commands (run on a separate machine from the board).
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// Run a demo election on a local board: trustees, credentials,
     /// simulated ballots, and a voting page for you to try; `demo finish`
     /// closes it, decrypts, publishes and verifies.
@@ -55,6 +58,24 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum CredentialsCommand {
+    /// Issue one secret credential per voter and write the delivery material:
+    /// printable sheets with QR codes, a CSV for mail merge or messengers, and
+    /// `public-credentials.json` (no names: the only file the board gets).
+    Issue {
+        /// Voter list: CSV with a header `name,contact[,weight][,language]`.
+        #[arg(long)]
+        voters: PathBuf,
+        /// The election manifest (JSON) the credentials are for.
+        #[arg(long)]
+        manifest: PathBuf,
+        /// Folder for the output (created; SECRET_* files hold names and codes).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum DemoStep {
     /// Close the running demo election, decrypt with 2 of 3 trustees,
     /// publish the result and verify the downloaded record.
@@ -78,6 +99,30 @@ enum ElectionCommand {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Credentials(CredentialsCommand::Issue {
+            voters,
+            manifest,
+            out,
+        }) => {
+            let text = std::fs::read_to_string(&voters)
+                .with_context(|| format!("cannot read {}", voters.display()))?;
+            let list = urna_admin::credentials::read_voters(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", voters.display()))?;
+            let m = urna_election::Manifest::from_json(
+                &std::fs::read_to_string(&manifest)
+                    .with_context(|| format!("cannot read {}", manifest.display()))?,
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", manifest.display()))?;
+            let n = urna_admin::credentials::issue(&list, &m, &out, &mut rand_core::OsRng)?;
+            println!(
+                "Issued {n} credentials for election `{}` into {}:",
+                m.election_id,
+                out.display()
+            );
+            println!("  public-credentials.json   upload this to the board (no names, no secrets)");
+            println!("  SECRET_delivery.csv       names, contacts and codes for delivery: destroy after delivery");
+            println!("  SECRET_sheets/            one printable sheet per voter");
+        }
         Command::Demo {
             step: Some(DemoStep::Finish { dir }),
             ..
