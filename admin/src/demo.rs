@@ -302,39 +302,45 @@ fn cast(
     let t0 = Instant::now();
     let pb = bar(opts.ballots as u64, "cast");
     let audits = std::sync::atomic::AtomicUsize::new(0);
+    // Many submissions in flight (each waits for the board's durable
+    // commit), so the board's sequencer can batch them; encryption itself
+    // still uses every core.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(32).build()?;
     let mut start = 0;
     while start < opts.ballots {
         let end = (start + voters).min(opts.ballots);
-        let round: Vec<(usize, Vec<Vec<u64>>)> = (start..end)
-            .into_par_iter()
-            .map(|b| -> anyhow::Result<(usize, Vec<Vec<u64>>)> {
-                let v = (3 + b % voters).min(state.credentials.len() - 1);
-                let choices = simulated_choices(v + b / voters);
-                let credential =
-                    Credential::parse(&state.credentials[v]).map_err(|e| anyhow!("{e}"))?;
-                let mut draft =
-                    BallotDraft::new(&election, credential).map_err(|e| anyhow!("{e}"))?;
-                draft.set_all(choices.clone()).map_err(|e| anyhow!("{e}"))?;
-                let mut sealed = draft.seal().map_err(|e| anyhow!("{e}"))?;
-                if opts.audit_every > 0 && b % opts.audit_every == 0 {
-                    // Benaloh challenge: reveal, post as spoiled, check, encrypt afresh.
-                    let (audited, draft) = sealed.audit();
-                    audited
-                        .post(&board)
-                        .map_err(|e| anyhow!("posting an audit: {e}"))?;
-                    if !audited.shows(&choices) {
-                        bail!("an audited ballot does not show the voter's choices");
+        let round: Vec<(usize, Vec<Vec<u64>>)> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map(|b| -> anyhow::Result<(usize, Vec<Vec<u64>>)> {
+                    let v = (3 + b % voters).min(state.credentials.len() - 1);
+                    let choices = simulated_choices(v + b / voters);
+                    let credential =
+                        Credential::parse(&state.credentials[v]).map_err(|e| anyhow!("{e}"))?;
+                    let mut draft =
+                        BallotDraft::new(&election, credential).map_err(|e| anyhow!("{e}"))?;
+                    draft.set_all(choices.clone()).map_err(|e| anyhow!("{e}"))?;
+                    let mut sealed = draft.seal().map_err(|e| anyhow!("{e}"))?;
+                    if opts.audit_every > 0 && b % opts.audit_every == 0 {
+                        // Benaloh challenge: reveal, post as spoiled, check, encrypt afresh.
+                        let (audited, draft) = sealed.audit();
+                        audited
+                            .post(&board)
+                            .map_err(|e| anyhow!("posting an audit: {e}"))?;
+                        if !audited.shows(&choices) {
+                            bail!("an audited ballot does not show the voter's choices");
+                        }
+                        audits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        sealed = draft.seal().map_err(|e| anyhow!("{e}"))?;
                     }
-                    audits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    sealed = draft.seal().map_err(|e| anyhow!("{e}"))?;
-                }
-                sealed
-                    .cast(&board)
-                    .map_err(|f| anyhow!("casting ballot {b}: {}", f.error))?;
-                pb.inc(1);
-                Ok((v, choices))
-            })
-            .collect::<anyhow::Result<_>>()?;
+                    sealed
+                        .cast(&board)
+                        .map_err(|f| anyhow!("casting ballot {b}: {}", f.error))?;
+                    pb.inc(1);
+                    Ok((v, choices))
+                })
+                .collect::<anyhow::Result<_>>()
+        })?;
         for (v, c) in round {
             last[v] = Some(c);
         }

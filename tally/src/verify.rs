@@ -40,7 +40,7 @@ struct Verifier {
     ceremony: Vec<Vec<u8>>,
     keys: Option<TrusteeKeys>,
     credentials: Option<CredentialList>,
-    ctx: Option<ElectionContext>,
+    ctx: Option<std::sync::Arc<ElectionContext>>,
     stage: Stage,
     pending: Vec<(u64, Vec<u8>)>,
     /// Per counted credential: its last ballot's ciphertexts (compressed).
@@ -360,7 +360,7 @@ impl Verifier {
             return;
         };
         match ElectionContext::new(m.clone(), k.election_key.clone(), l.clone()) {
-            Ok(ctx) => self.ctx = Some(ctx),
+            Ok(ctx) => self.ctx = Some(std::sync::Arc::new(ctx)),
             Err(e) => {
                 self.t.fail("R4", Some(idx), e.to_string());
                 self.setup_failed = true;
