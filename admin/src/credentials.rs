@@ -236,7 +236,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(issue(&voters, &manifest, &dir, &mut rng).unwrap(), 2);
         let public = std::fs::read_to_string(dir.join("public-credentials.json")).unwrap();
-        assert!(!public.contains("Anna") && !public.contains("375"));
+        // Nothing of the names or contacts (which cannot occur in hex).
+        for secret in ["Anna", "Zhukava", "+375", "ihar", "Ihar"] {
+            assert!(
+                !public.contains(secret),
+                "{secret} leaked into the public list"
+            );
+        }
         let list: Vec<serde_json::Value> = serde_json::from_str(&public).unwrap();
         let delivery = std::fs::read_to_string(dir.join("SECRET_delivery.csv")).unwrap();
         for line in delivery.lines().skip(1) {

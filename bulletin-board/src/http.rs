@@ -117,6 +117,10 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
             get(get_consistency),
         )
         .route("/api/elections/{id}/record", get(get_record))
+        // The voting page and its files (`spec/client.md` §8), with their own CSP.
+        .route("/vote", get(crate::page::vote_root))
+        .route("/vote/", get(crate::page::vote_root))
+        .route("/vote/{*path}", get(crate::page::vote))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(fallback)
@@ -138,9 +142,11 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
         .layer(h("x-content-type-options", "nosniff"))
         .layer(h("x-frame-options", "DENY"))
         .layer(h("referrer-policy", "no-referrer"))
-        .layer(h(
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'",
+        // The API's policy, unless the response set its own (the voting
+        // page's, `page::PAGE_CSP`).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
         .layer(h("cross-origin-resource-policy", "same-origin"))
         .layer(h("cache-control", "no-store"))
@@ -180,7 +186,7 @@ async fn openapi() -> impl IntoResponse {
 
 /// `[a-z0-9_-]{1,64}` (`spec/record.md` §3.1); anything else names no
 /// election (and never reaches SQL, though every query binds anyway).
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()

@@ -25,6 +25,7 @@ pub mod election;
 mod error;
 pub mod http;
 pub mod metrics;
+pub mod page;
 pub mod receipt;
 pub mod sequencer;
 pub mod store;

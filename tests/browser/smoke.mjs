@@ -1,0 +1,108 @@
+// Headless-Chromium smoke test of the voting page served by a real board.
+// Usage: node smoke.mjs <page URL, e.g. http://127.0.0.1:PORT/vote/ID> <election fingerprint>
+// Driven by bulletin-board/tests/browser.rs (scripts/test-browser).
+//
+// Checks: the page and its WebAssembly load under the board's CSP with no
+// CSP violation or console error; the SHA-256 of the wasm the page shows
+// equals pkg/SHA256SUMS; the election loads from the fingerprint; an
+// invalid credential gets a clear message, in English and in Russian;
+// axe-core finds no serious or critical violation.
+import { chromium } from "playwright-core";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const [pageUrl, fingerprint] = process.argv.slice(2);
+if (!pageUrl || !fingerprint) {
+  console.error("usage: node smoke.mjs <page URL> <fingerprint>");
+  process.exit(2);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const sums = readFileSync(join(here, "../../wasm/www/pkg/SHA256SUMS"), "utf8");
+const expectedHash = (sums.split("\n").find((l) => l.includes("urna_bg.wasm")) || "").split(/\s+/)[0];
+
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+const userDataDir = mkdtempSync(join(tmpdir(), "urna-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+  locale: "en-US",
+});
+try {
+  const page = context.pages()[0] || (await context.newPage());
+  const problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/favicon/.test(m.text() + (m.location().url || ""))) problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+
+  const t0 = Date.now();
+  const res = await page.goto(`${pageUrl}#fp=${encodeURIComponent(fingerprint)}`);
+  check(res && res.status() === 200, `GET page: ${res && res.status()}`);
+  const csp = res ? (await res.allHeaders())["content-security-policy"] || "" : "";
+  check(csp.includes("'wasm-unsafe-eval'") && !csp.includes("unsafe-inline"), "page CSP allows wasm, no inline");
+
+  await page.locator("#step-credential").waitFor({ state: "visible", timeout: 30000 });
+  console.log(`     election loaded in ${Date.now() - t0} ms`);
+  const shown = await page.locator("#client-hash").getAttribute("data-sha256");
+  check(shown === expectedHash, `wasm SHA-256 shown (${shown}) equals SHA256SUMS (${expectedHash})`);
+  const title = (await page.locator("#election-title").textContent()) || "";
+  check(title.trim().length > 0, `election title shown: "${title.trim()}"`);
+
+  // Accessibility (axe-core, injected through the DevTools protocol, which the CSP does not govern).
+  await page.evaluate(axeSource);
+  const axe = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  const bad = axe.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of axe) console.log(`     axe: ${v.impact} ${v.id} (${v.nodes} nodes)`);
+  check(bad.length === 0, `axe-core: no serious or critical violation (${axe.length} minor/moderate)`);
+
+  // An invalid credential: a clear message, in English…
+  await page.fill("#credential", "NOT-A-CODE");
+  await page.click("#credential-form button[type=submit]");
+  await page.locator("#error").waitFor({ state: "visible", timeout: 10000 });
+  const en = (await page.locator("#error").textContent()) || "";
+  check(/credential code/i.test(en), `invalid credential (en): "${en.trim()}"`);
+  const cred = await page.inputValue("#credential");
+  console.log(`     credential field after refusal: ${cred === "" ? "cleared" : "kept"}`);
+
+  // …and in Russian.
+  await page.selectOption("#lang", "ru");
+  check((await page.getAttribute("html", "lang")) === "ru", "language switched to ru");
+  await page.fill("#credential", "NOT-A-CODE");
+  await page.click("#credential-form button[type=submit]");
+  await page.waitForFunction(() => /[а-яё]/i.test(document.getElementById("error").textContent || ""));
+  const ru = (await page.locator("#error").textContent()) || "";
+  check(/код/i.test(ru), `invalid credential (ru): "${ru.trim()}"`);
+
+  check(problems.length === 0, `no console error or CSP violation${problems.length ? ": " + problems.join("; ") : ""}`);
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+if (failures.length) {
+  console.error(`${failures.length} browser check(s) failed`);
+  process.exit(1);
+}
+console.log("browser smoke test passed");
