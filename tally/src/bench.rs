@@ -20,7 +20,7 @@ use anyhow::{anyhow, bail, Context};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, RngCore, SeedableRng};
 use rayon::prelude::*;
-use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, CeremonyRecord, KeyShare, Trustee};
+use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, KeyShare};
 use urna_crypto::{vartime_discrete_log, CiphertextSum, DecryptionShare, SecretKey};
 use urna_election::ballot::{verify_ballots, ElectionContext, EncryptedBallot};
 use urna_election::entry::tally_context;
@@ -123,48 +123,15 @@ fn fresh_rng() -> ChaCha20Rng {
     ChaCha20Rng::from_seed(seed)
 }
 
-/// The four rounds of the ceremony, every trustee honest (as in
-/// `tally::sample`); returns the posted messages and the key shares.
+/// The four rounds of the ceremony, every trustee honest
+/// ([`crate::sample::run_ceremony`]); returns the posted messages' bytes
+/// and the key shares.
 fn ceremony(params: &CeremonyParams) -> anyhow::Result<(Vec<Vec<u8>>, Vec<KeyShare>)> {
-    let rng = &mut OsRng;
-    let trustees: Vec<Trustee> = params
-        .indices()
-        .map(|i| Trustee::new(params, i, rng))
-        .collect::<Result<_, _>>()?;
-    let mut record = CeremonyRecord::new();
-    let mut posted = Vec::new();
-    let mut post = |record: &mut CeremonyRecord, m: CeremonyMessage| {
-        posted.push(m.to_bytes());
-        record.push(m);
-    };
-    for t in &trustees {
-        post(&mut record, CeremonyMessage::Round1(t.round1(rng)?));
-    }
-    let r2: Vec<_> = trustees
-        .iter()
-        .map(|t| t.round2(&record, rng))
-        .collect::<Result<_, _>>()?;
-    for m in r2 {
-        post(&mut record, CeremonyMessage::Round2(m));
-    }
-    let r3: Vec<_> = trustees
-        .iter()
-        .map(|t| t.round3(&record, rng))
-        .collect::<Result<_, _>>()?;
-    for m in r3 {
-        post(&mut record, CeremonyMessage::Round3(m));
-    }
-    let mut shares = Vec::new();
-    let mut r4 = Vec::new();
-    for t in &trustees {
-        let (m, share) = t.round4(&record, rng)?;
-        r4.push(m);
-        shares.push(share);
-    }
-    for m in r4 {
-        post(&mut record, CeremonyMessage::Round4(m));
-    }
-    Ok((posted, shares))
+    let (messages, shares) = crate::sample::run_ceremony(params, &mut OsRng)?;
+    Ok((
+        messages.iter().map(CeremonyMessage::to_bytes).collect(),
+        shares,
+    ))
 }
 
 /// Run the benchmark election with `n` voters, one ballot each. Fails if

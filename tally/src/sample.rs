@@ -186,6 +186,21 @@ struct Board<W: Write> {
 }
 
 impl<W: Write> Board<W> {
+    /// A record signed by the board key with this seed: the key frame first.
+    fn start(w: W, seed: &[u8; 32], every: usize) -> anyhow::Result<Self> {
+        let mut board = Board {
+            out: RecordWriter::new(w)?,
+            tree: MemoryTree::new(),
+            key: BoardKey::from_seed(seed),
+            every,
+            time_ms: 1_800_000_000_000,
+        };
+        board
+            .out
+            .frame(kind::BOARD_KEY, &board.key.public_key().to_bytes())?;
+        Ok(board)
+    }
+
     fn post(&mut self, e: &Entry) -> anyhow::Result<()> {
         self.post_bytes(&e.to_bytes())
     }
@@ -269,16 +284,7 @@ pub fn write_sample<W: Write>(
         rng.fill_bytes(&mut s);
         s
     };
-    let mut board = Board {
-        out: RecordWriter::new(w)?,
-        tree: MemoryTree::new(),
-        key: BoardKey::from_seed(&board_seed),
-        every: opts.tree_head_every.max(1),
-        time_ms: 1_800_000_000_000,
-    };
-    board
-        .out
-        .frame(kind::BOARD_KEY, &board.key.public_key().to_bytes())?;
+    let mut board = Board::start(w, &board_seed, opts.tree_head_every.max(1))?;
     board.post(&sign_manifest(manifest.clone(), &organizer, &mut rng)?)?;
 
     let params = crate::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
@@ -454,16 +460,7 @@ pub fn write_entries<W: Write>(
     every: usize,
     w: W,
 ) -> anyhow::Result<W> {
-    let mut board = Board {
-        out: RecordWriter::new(w)?,
-        tree: MemoryTree::new(),
-        key: BoardKey::from_seed(board_seed),
-        every: every.max(1),
-        time_ms: 1_800_000_000_000,
-    };
-    board
-        .out
-        .frame(kind::BOARD_KEY, &board.key.public_key().to_bytes())?;
+    let mut board = Board::start(w, board_seed, every.max(1))?;
     for e in entries {
         board.post_bytes(e)?;
     }
@@ -549,16 +546,7 @@ pub fn write_closed_election<W: Write>(
         rng.fill_bytes(&mut s);
         s
     };
-    let mut board = Board {
-        out: RecordWriter::new(w)?,
-        tree: MemoryTree::new(),
-        key: BoardKey::from_seed(&board_seed),
-        every: opts.tree_head_every.max(1),
-        time_ms: 1_800_000_000_000,
-    };
-    board
-        .out
-        .frame(kind::BOARD_KEY, &board.key.public_key().to_bytes())?;
+    let mut board = Board::start(w, &board_seed, opts.tree_head_every.max(1))?;
     board.post(&sign_manifest(manifest.clone(), ext.organizer, &mut rng)?)?;
     for m in ext.messages {
         board.post(&Entry::Ceremony(m.clone()))?;
