@@ -126,8 +126,31 @@ fn simulated_choices(voter: usize) -> Vec<Vec<u64>> {
     ]
 }
 
-/// Start the board, set up the election, cast the simulated ballots.
-pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
+/// What [`start`] set up: the board's address, the election and its secrets.
+#[derive(Clone, Debug)]
+pub struct Started {
+    /// The board's base URL (`http://host:port`).
+    pub base: String,
+    /// The election id.
+    pub election: String,
+    /// The voting page URL (`{base}/vote/{election}`).
+    pub url: String,
+    /// The election fingerprint (hex).
+    pub fingerprint: String,
+    /// Every credential code (the first three are never used by simulated voters).
+    pub credentials: Vec<String>,
+    /// The totals of the simulated voters' last ballots.
+    pub expected: Vec<Vec<u64>>,
+    /// Simulated ballots audited.
+    pub audited: usize,
+}
+
+/// Start the board, set up the election, cast the simulated ballots, and
+/// return without blocking: the board runs on the returned runtime until
+/// [`urna_board::RunningBoard::shutdown`]. Ignores `opts.finish`.
+pub fn start(
+    opts: &DemoOptions,
+) -> anyhow::Result<(urna_board::RunningBoard, tokio::runtime::Runtime, Started)> {
     std::fs::create_dir_all(&opts.dir)
         .with_context(|| format!("cannot create {}", opts.dir.display()))?;
     let db = opts.dir.join("board.db");
@@ -153,12 +176,35 @@ pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
 
     let state = setup(opts, &base)?;
     let (expected, audited) = cast(opts, &base, &state)?;
+    let started = Started {
+        url: format!("{base}/vote/{}", state.election),
+        base,
+        election: state.election,
+        fingerprint: state.fingerprint,
+        credentials: state.credentials,
+        expected,
+        audited,
+    };
+    Ok((board, rt, started))
+}
+
+/// Start the board, set up the election, cast the simulated ballots.
+pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
+    let (board, rt, started) = start(opts)?;
+    let Started {
+        url,
+        fingerprint,
+        credentials,
+        expected,
+        audited,
+        ..
+    } = started;
 
     println!();
-    println!("Vote in your browser:  {base}/vote/{}", state.election);
-    println!("Election fingerprint:  {}", state.fingerprint);
+    println!("Vote in your browser:  {url}");
+    println!("Election fingerprint:  {fingerprint}");
     println!("Three credentials (each votes once; re-voting replaces the earlier ballot):");
-    for c in state.credentials.iter().take(3) {
+    for c in credentials.iter().take(3) {
         println!("  {c}");
     }
     if opts.finish {
