@@ -100,6 +100,24 @@ pub struct SampleSecrets {
     pub key_shares: Vec<KeyShare>,
 }
 
+/// The voters' credential keys (one stream per voter, so a seeded sample is
+/// reproducible whatever the thread count) and the list of their public keys.
+fn voters(opts: &SampleOptions) -> anyhow::Result<(Vec<SecretKey>, CredentialList)> {
+    let keys: Vec<SecretKey> = (0..opts.voters)
+        .into_par_iter()
+        .map(|v| SecretKey::generate(&mut rng_for(opts, 1_000_000 + v as u64)))
+        .collect();
+    let list = CredentialList::new(
+        keys.iter()
+            .map(|k| CredentialEntry {
+                public: k.public_key(),
+                weight: 1,
+            })
+            .collect(),
+    )?;
+    Ok((keys, list))
+}
+
 /// A seeded or OS-backed CSPRNG for the roles. The seeded variant is for
 /// reproducible samples only (named as STYLE asks).
 fn insecure_deterministic_rng(seed: u64, stream: u64) -> rand_chacha::ChaCha20Rng {
@@ -297,19 +315,7 @@ pub fn write_sample<W: Write>(
         .map(|s| s.joint_key().clone())
         .ok_or_else(|| anyhow!("no trustee"))?;
 
-    let voter_keys: Vec<SecretKey> = (0..opts.voters)
-        .into_par_iter()
-        .map(|v| SecretKey::generate(&mut rng_for(opts, 1_000_000 + v as u64)))
-        .collect();
-    let list = CredentialList::new(
-        voter_keys
-            .iter()
-            .map(|k| CredentialEntry {
-                public: k.public_key(),
-                weight: 1,
-            })
-            .collect(),
-    )?;
+    let (voter_keys, list) = voters(opts)?;
     board.post(&sign_credentials(
         list.clone(),
         &manifest.hash(),
@@ -552,18 +558,7 @@ pub fn write_closed_election<W: Write>(
         board.post(&Entry::Ceremony(m.clone()))?;
     }
     let keys = crate::ceremony::derive_keys(manifest, ext.messages).map_err(|e| anyhow!(e))?;
-    let voter_keys: Vec<SecretKey> = (0..opts.voters)
-        .map(|v| SecretKey::generate(&mut rng_for(opts, 1_000_000 + v as u64)))
-        .collect();
-    let list = CredentialList::new(
-        voter_keys
-            .iter()
-            .map(|k| CredentialEntry {
-                public: k.public_key(),
-                weight: 1,
-            })
-            .collect(),
-    )?;
+    let (voter_keys, list) = voters(opts)?;
     board.post(&sign_credentials(
         list.clone(),
         &manifest.hash(),
