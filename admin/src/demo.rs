@@ -201,7 +201,9 @@ pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
     } = started;
 
     println!();
-    println!("Vote in your browser:  {url}");
+    // The fingerprint travels in the fragment (never sent to the board); a
+    // voter who gets the bare URL types it from the organizer's announcement.
+    println!("Vote in your browser:  {url}#fp={fingerprint}");
     println!("Election fingerprint:  {fingerprint}");
     println!("Three credentials (each votes once; re-voting replaces the earlier ballot):");
     for c in credentials.iter().take(3) {
