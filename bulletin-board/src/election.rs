@@ -72,6 +72,21 @@ pub struct View {
     pub tally_shares: u64,
     /// Whether the result is posted.
     pub result_posted: bool,
+    /// The totals, once the board can compute them (`spec/api.md` §5.9).
+    pub result: Option<Arc<Totals>>,
+}
+
+/// The totals of an election, per contest and option in manifest order,
+/// as the board knows them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    /// `totals[contest][option]`: the sum over the counted ballots.
+    pub totals: Vec<Vec<u64>>,
+    /// `true` once the organizer's signed result entry (tag 8), which the
+    /// board checked equals these totals, is in the log; `false` while
+    /// they are only the board's own decryption with the first `k` valid
+    /// tally shares (`spec/record.md` (Y4)–(Y6)), i.e. provisional.
+    pub official: bool,
 }
 
 /// The committed state of one election, shared with request handlers.
@@ -79,6 +94,8 @@ pub struct View {
 pub struct Shared {
     /// Election id.
     pub id: String,
+    /// The manifest (immutable: the election's first entry).
+    pub manifest: Arc<Manifest>,
     /// The Merkle tree of every committed entry.
     pub tree: RwLock<MemoryTree>,
     /// The published view.
@@ -187,6 +204,8 @@ pub struct Machine {
     aggregates: Option<Vec<Vec<Ciphertext>>>,
     shares: BTreeMap<u32, TallyShare>,
     result_posted: bool,
+    /// Provisional once `k` valid shares are in, official with the result entry.
+    result: Option<Arc<Totals>>,
     ballots_cast: u64,
     ballots_spoiled: u64,
     /// Compact range of the committed entries.
@@ -232,6 +251,7 @@ impl Machine {
             .collect();
         let shared = Arc::new(Shared {
             id: manifest.election_id.clone(),
+            manifest: Arc::new(manifest.clone()),
             tree: RwLock::new(MemoryTree::new()),
             view: RwLock::new(View {
                 stage: Stage::Setup,
@@ -243,6 +263,7 @@ impl Machine {
                 credentials: 0,
                 tally_shares: 0,
                 result_posted: false,
+                result: None,
             }),
             codes: RwLock::new(HashMap::new()),
         });
@@ -264,6 +285,7 @@ impl Machine {
             aggregates: None,
             shares: BTreeMap::new(),
             result_posted: false,
+            result: None,
             ballots_cast: 0,
             ballots_spoiled: 0,
             range: CompactRange::new(),
@@ -627,6 +649,7 @@ impl Machine {
                 }
                 let seq = self.stage_entry(bytes);
                 self.shares.insert(share.trustee, share.clone());
+                self.provisional_result();
                 Ok(appended(seq, None))
             }
             Entry::Result(r) => {
@@ -646,7 +669,12 @@ impl Machine {
                     .ok_or_else(|| ApiError::lifecycle("no election context"))?;
                 r.verify(&self.manifest.organizer_key, &fp)?;
                 if !trusted {
-                    let totals = self.decrypt()?;
+                    // The board's own decryption, computed when the k-th
+                    // share came in; recomputed only if that failed.
+                    let totals = match &self.result {
+                        Some(t) => t.totals.clone(),
+                        None => self.decrypt()?,
+                    };
                     if totals != r.totals {
                         return Err(ApiError::new(
                             "ERR_TALLY_MISMATCH",
@@ -658,6 +686,10 @@ impl Machine {
                 }
                 let seq = self.stage_entry(bytes);
                 self.result_posted = true;
+                self.result = Some(Arc::new(Totals {
+                    totals: r.totals.clone(),
+                    official: true,
+                }));
                 Ok(appended(seq, None))
             }
         }
@@ -751,6 +783,32 @@ impl Machine {
                     .collect::<Vec<_>>()
             ))),
             Err(e) => Err(bad(e.to_string())),
+        }
+    }
+
+    /// Once `k` valid shares are in (and no result is known yet), decrypt
+    /// the tally and keep it as the provisional result. Runs when the
+    /// `k`-th share is applied, live or on replay at startup, so every
+    /// board that holds the log publishes the same totals. A failure
+    /// (a count out of range, which (Y6) makes the result unpostable)
+    /// leaves no result; the result entry then reports it.
+    fn provisional_result(&mut self) {
+        let Some(k) = self.keys.as_ref().map(|k| k.params().threshold()) else {
+            return;
+        };
+        if self.result.is_some() || self.shares.len() < usize::from(k) {
+            return;
+        }
+        match self.decrypt() {
+            Ok(totals) => {
+                self.result = Some(Arc::new(Totals {
+                    totals,
+                    official: false,
+                }))
+            }
+            Err(e) => {
+                tracing::warn!(election = %self.shared.id, code = e.code, "the tally does not decrypt")
+            }
         }
     }
 
@@ -899,5 +957,6 @@ impl Machine {
         v.credentials = self.credentials.as_ref().map_or(0, |l| l.len() as u64);
         v.tally_shares = self.shares.len() as u64;
         v.result_posted = self.result_posted;
+        v.result = self.result.clone();
     }
 }

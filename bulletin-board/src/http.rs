@@ -27,7 +27,7 @@ use urna_election::record::{kind, MAX_FRAME, RECORD_MAGIC};
 use urna_election::Entry;
 use urna_log::{Hash, SignedTreeHead};
 
-use crate::election::{kind_of_bytes, tracking_code_of_entry, Shared, Stage};
+use crate::election::{kind_of_bytes, tracking_code_of_entry, Shared, Stage, Totals};
 use crate::error::ApiError;
 use crate::metrics::{Metrics, RateLimiter};
 use crate::receipt::Receipt;
@@ -121,6 +121,15 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
         .route("/vote", get(crate::page::vote_root))
         .route("/vote/", get(crate::page::vote_root))
         .route("/vote/{*path}", get(crate::page::vote))
+        // The election's public pages (spec/api.md §5.11), with their own CSP.
+        .route("/elections/{id}", get(crate::public_page::election))
+        .route("/elections/{id}/result", get(crate::public_page::result))
+        .route("/elections", get(crate::public_page::not_found))
+        .route("/elections/", get(crate::public_page::not_found))
+        .route(
+            "/elections/{id}/{*rest}",
+            get(crate::public_page::not_found),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(fallback)
@@ -143,7 +152,7 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
         .layer(h("x-frame-options", "DENY"))
         .layer(h("referrer-policy", "no-referrer"))
         // The API's policy, unless the response set its own (the voting
-        // page's, `page::PAGE_CSP`).
+        // page's, `page::PAGE_CSP`, or the public pages', `public_page::PUBLIC_CSP`).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
@@ -508,6 +517,8 @@ struct ElectionInfo {
     credentials: u64,
     tally_shares: u64,
     result_posted: bool,
+    /// The totals: provisional (the board's decryption) or official.
+    result: Option<Totals>,
     tree_head: SignedTreeHead,
     board_key: String,
 }
@@ -525,6 +536,7 @@ fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
         credentials: v.credentials,
         tally_shares: v.tally_shares,
         result_posted: v.result_posted,
+        result: v.result.as_deref().cloned(),
         tree_head: v.head,
         board_key: hex::encode(st.keys.public.to_bytes()),
     }

@@ -26,6 +26,7 @@ mod error;
 pub mod http;
 pub mod metrics;
 pub mod page;
+pub mod public_page;
 pub mod receipt;
 pub mod sequencer;
 pub mod store;

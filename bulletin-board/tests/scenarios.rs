@@ -74,6 +74,7 @@ both_backends!(
     f02_storage_failure_gives_503_and_no_receipt,
     e06_restart_keeps_the_log_and_extends_it,
     f01_concurrent_ballots_are_batched,
+    d10_board_result_provisional_then_official,
 );
 
 async fn happy_path_record_verifies(backend: Backend) {
@@ -977,5 +978,74 @@ async fn f01_concurrent_ballots_are_batched(backend: Backend) {
     let report = tally::verify::verify_record(&b.record(&s.id).await[..], None);
     assert!(report.ok(), "{:?}", report.failures);
     assert_eq!(report.ballots_counted, 64);
+    b.stop().await;
+}
+
+/// `spec/api.md` §5.9: no totals before `k` valid shares; the board's own
+/// decryption (provisional) from the `k`-th share on, recomputed on
+/// restart; the organizer's totals (official) once the result entry is in.
+async fn d10_board_result_provisional_then_official(backend: Backend) {
+    let Some(mut b) = board(backend).await else {
+        return;
+    };
+    let s = sample();
+    async fn info(b: &TestBoard) -> serde_json::Value {
+        b.get(&format!("/api/elections/{}", sample().id))
+            .await
+            .json()
+    }
+    let first_share = s.index_of(tag::TALLY, None);
+    let result_at = s.index_of(tag::RESULT, None);
+    let Entry::Result(announced) = Entry::from_bytes(&s.entries[result_at]).unwrap() else {
+        panic!("not a result entry");
+    };
+    let expected = serde_json::json!(announced.totals);
+    assert!(
+        announced.totals.iter().flatten().any(|&n| n > 0),
+        "the sample's totals are all zero: the test could not tell them apart"
+    );
+    let k = s.manifest.threshold as usize;
+    assert!(
+        result_at - first_share >= k,
+        "the sample posts fewer than k shares"
+    );
+
+    post_all(&b, &s.id, &s.entries[..first_share], 0).await;
+    assert_eq!(info(&b).await["state"], "closed");
+    assert!(
+        info(&b).await["result"].is_null(),
+        "a result before any share"
+    );
+    for i in first_share..result_at {
+        post_all(&b, &s.id, &s.entries[i..=i], i as u64).await;
+        let v = info(&b).await;
+        let shares = i + 1 - first_share;
+        assert_eq!(v["tally_shares"], shares);
+        if shares < k {
+            assert!(v["result"].is_null(), "a result with {shares} < k shares");
+        } else {
+            assert_eq!(v["result"]["totals"], expected, "after {shares} shares");
+            assert_eq!(v["result"]["official"], false);
+            assert_eq!(v["result_posted"], false);
+        }
+    }
+    // Replay at startup recomputes the provisional result.
+    b.restart().await;
+    let v = info(&b).await;
+    assert_eq!(v["result"]["totals"], expected);
+    assert_eq!(v["result"]["official"], false);
+
+    post_all(&b, &s.id, &s.entries[result_at..], result_at as u64).await;
+    let v = info(&b).await;
+    assert_eq!(v["result"]["totals"], expected);
+    assert_eq!(v["result"]["official"], true);
+    assert_eq!(v["result_posted"], true);
+    b.restart().await;
+    let v = info(&b).await;
+    assert_eq!(v["result"]["totals"], expected);
+    assert_eq!(v["result"]["official"], true);
+    // The list shows the same.
+    let list = b.get("/api/elections").await.json();
+    assert_eq!(list["elections"][0]["result"], v["result"]);
     b.stop().await;
 }
