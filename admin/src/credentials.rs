@@ -46,6 +46,49 @@ pub struct Voter {
 
 /// Parse a voter list: CSV with a header `name,contact[,weight][,language]`.
 pub fn read_voters(text: &str) -> Result<Vec<Voter>, VoterListError> {
+    Ok(read_rows(text, false)?
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// Read a voter list whose voters made their own credentials: the columns
+/// of [`read_voters`] plus `public_credential`, the 64 hex digits the
+/// voting page showed the voter (`spec/client.md` §8). A key that is not
+/// a valid credential, or one given twice, names its line.
+pub fn read_voters_with_public(
+    text: &str,
+) -> Result<Vec<(Voter, urna_crypto::PublicKey)>, VoterListError> {
+    let rows = read_rows(text, true)?;
+    let mut seen: HashMap<[u8; 32], usize> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, (v, public)) in rows.into_iter().enumerate() {
+        let line = i + 2;
+        let public = public.unwrap_or_default();
+        let key = hex::decode(public.trim().to_ascii_lowercase())
+            .ok()
+            .and_then(|b| urna_crypto::PublicKey::from_bytes(&b).ok())
+            .ok_or_else(|| VoterListError {
+                line,
+                message: format!(
+                    "public_credential `{public}` is not a public credential (64 hex digits, as the voting page shows it)"
+                ),
+            })?;
+        if let Some(first) = seen.insert(key.to_bytes(), line) {
+            return Err(VoterListError {
+                line,
+                message: format!("the same public credential is already on line {first}"),
+            });
+        }
+        out.push((v, key));
+    }
+    Ok(out)
+}
+
+fn read_rows(
+    text: &str,
+    with_public: bool,
+) -> Result<Vec<(Voter, Option<String>)>, VoterListError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -65,6 +108,14 @@ pub fn read_voters(text: &str) -> Result<Vec<Voter>, VoterListError> {
         });
     };
     let (weight_i, lang_i) = (col("weight"), col("language"));
+    let public_i = col("public_credential");
+    if with_public && public_i.is_none() {
+        return Err(VoterListError {
+            line: 1,
+            message: "the first line must name the columns: name,contact,public_credential[,weight][,language]"
+                .into(),
+        });
+    }
     let mut voters = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -103,12 +154,15 @@ pub fn read_voters(text: &str) -> Result<Vec<Voter>, VoterListError> {
                 message: format!("the same voter (name and contact) is already on line {first}"),
             });
         }
-        voters.push(Voter {
-            name,
-            contact,
-            weight,
-            language: lang_i.map(get).filter(|l| !l.is_empty()),
-        });
+        voters.push((
+            Voter {
+                name,
+                contact,
+                weight,
+                language: lang_i.map(get).filter(|l| !l.is_empty()),
+            },
+            public_i.map(get),
+        ));
     }
     if voters.is_empty() {
         return Err(VoterListError {
@@ -119,10 +173,15 @@ pub fn read_voters(text: &str) -> Result<Vec<Voter>, VoterListError> {
     Ok(voters)
 }
 
-#[derive(Serialize)]
-struct PublicEntry {
-    public: String,
-    weight: u64,
+/// One row of `public-credentials.json`: a public credential and its
+/// weight, nothing else.
+#[derive(Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicEntry {
+    /// The credential's public key, 64 lower-case hex digits.
+    pub public: String,
+    /// Its weight.
+    pub weight: u64,
 }
 
 fn escape(s: &str) -> String {
@@ -144,6 +203,27 @@ fn instructions(lang: &str) -> (&'static str, &'static str) {
 
 /// Issue credentials and write the delivery material into `out`. Returns
 /// the number of credentials issued.
+/// The printable sheet of one voter: the election's title, the voter's
+/// name, the code and its QR code, and the instructions in `lang`.
+pub fn sheet_html(manifest: &Manifest, name: &str, lang: &str, code: &str) -> String {
+    let qr = QrCode::new(code.as_bytes())
+        .map(|q| {
+            q.render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .unwrap_or_default();
+    let (title, text) = instructions(lang);
+    format!(
+        "<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\"><title>{title}</title>\
+         <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}}code{{font-size:1.3em;word-break:break-all}}</style>\
+         <h1>{}</h1><p>{}</p><h2>{title}</h2><p><code>{}</code></p><div>{qr}</div><p>{text}</p></html>\n",
+        escape(manifest.title.get(lang, &manifest.default_language)),
+        escape(name),
+        escape(code),
+    )
+}
+
 pub fn issue<R: RngCore + CryptoRng>(
     voters: &[Voter],
     manifest: &Manifest,
@@ -171,22 +251,7 @@ pub fn issue<R: RngCore + CryptoRng>(
             public: hex::encode(credential.public_key().to_bytes()),
             weight: v.weight,
         });
-        let qr = QrCode::new(code.as_bytes())
-            .map(|q| {
-                q.render::<svg::Color<'_>>()
-                    .min_dimensions(200, 200)
-                    .build()
-            })
-            .unwrap_or_default();
-        let (title, text) = instructions(&lang);
-        let sheet = format!(
-            "<!doctype html><html lang=\"{lang}\"><meta charset=\"utf-8\"><title>{title}</title>\
-             <style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}}code{{font-size:1.3em;word-break:break-all}}</style>\
-             <h1>{}</h1><p>{}</p><h2>{title}</h2><p><code>{}</code></p><div>{qr}</div><p>{text}</p></html>\n",
-            escape(manifest.title.get(&lang, &manifest.default_language)),
-            escape(&v.name),
-            escape(&code),
-        );
+        let sheet = sheet_html(manifest, &v.name, &lang, &code);
         std::fs::write(
             out.join("SECRET_sheets").join(format!("{:04}.html", i + 1)),
             sheet,
@@ -253,5 +318,42 @@ mod tests {
         let sheet = std::fs::read_to_string(dir.join("SECRET_sheets/0001.html")).unwrap();
         assert!(sheet.contains("<svg") && sheet.contains("секретный"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn self_made_credentials_are_read_with_their_line_checked() {
+        use rand_core::OsRng;
+        let a = Credential::generate(&mut OsRng).public_key();
+        let b = Credential::generate(&mut OsRng).public_key();
+        let (ha, hb) = (hex::encode(a.to_bytes()), hex::encode(b.to_bytes()));
+        let ok = read_voters_with_public(&format!(
+            "name,contact,public_credential\nAnna,a@x,{ha}\nIhar,i@x,{}\n",
+            hb.to_uppercase()
+        ))
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[0].1, a);
+        assert_eq!(ok[1].1, b);
+        // No column, a bad key, the identity, the same key twice: each names its line.
+        let e = read_voters_with_public(&format!("name,contact\nAnna,a@x,{ha}\n")).unwrap_err();
+        assert_eq!(e.line, 1);
+        let e = read_voters_with_public(&format!(
+            "name,contact,public_credential\nAnna,a@x,{ha}\nIhar,i@x,{}\n",
+            &hb[..60]
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, 3);
+        let zero = "0".repeat(64);
+        let e = read_voters_with_public(&format!(
+            "name,contact,public_credential\nAnna,a@x,{zero}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = read_voters_with_public(&format!(
+            "name,contact,public_credential\nAnna,a@x,{ha}\nIhar,i@x,{ha}\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("line 2"), "{e}");
     }
 }

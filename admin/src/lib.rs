@@ -8,6 +8,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod authority;
 pub mod credentials;
 pub mod definition;
 pub mod demo;
+pub mod error;
+pub mod keyfile;
+pub mod organizer;

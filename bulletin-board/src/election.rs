@@ -134,6 +134,7 @@ pub fn kind_name(e: &Entry) -> &'static str {
         Entry::Spoiled(_) => "spoiled",
         Entry::Tally(_) => "tally_share",
         Entry::Result(_) => "result",
+        Entry::Replacement(_) => "credential_replacement",
     }
 }
 
@@ -149,6 +150,7 @@ pub fn kind_of_bytes(bytes: &[u8]) -> &'static str {
         Some(tag::SPOILED) => "spoiled",
         Some(tag::TALLY) => "tally_share",
         Some(tag::RESULT) => "result",
+        Some(tag::REPLACEMENT) => "credential_replacement",
         _ => "unknown",
     }
 }
@@ -457,6 +459,35 @@ impl Machine {
                 let seq = self.stage_entry(bytes);
                 self.keys = keys;
                 self.credentials = Some(list.clone());
+                self.ctx = ctx;
+                Ok(appended(seq, None))
+            }
+            Entry::Replacement(rep) => {
+                // spec/record.md §4.3 (L5), §6.2 (S5): only in setup, for the current list.
+                if self.stage != Stage::Setup {
+                    return Err(ApiError::new(
+                        "ERR_CREDENTIALS_CHANGED",
+                        "the credential list is fixed once voting opens; a credential can only be replaced before",
+                    ));
+                }
+                let Some(list) = &self.credentials else {
+                    return Err(ApiError::lifecycle(
+                        "a credential can only be replaced after the credential list is posted",
+                    ));
+                };
+                let list = rep.apply(
+                    list,
+                    &self.manifest.credential_authority_key,
+                    &urna_election::Hash32(self.manifest_hash),
+                )?;
+                let keys = self.pending_keys()?;
+                let ctx = match &keys {
+                    Some(k) => Some(Arc::new(self.context(k, &list)?)),
+                    None => None,
+                };
+                let seq = self.stage_entry(bytes);
+                self.keys = keys;
+                self.credentials = Some(list);
                 self.ctx = ctx;
                 Ok(appended(seq, None))
             }

@@ -85,6 +85,10 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
             post(post_credentials).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
         )
         .route(
+            "/api/elections/{id}/credentials/replace",
+            post(post_replacement).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
             "/api/elections/{id}/open",
             post(post_open).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
         )
@@ -343,6 +347,14 @@ async fn post_credentials(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Receipt>> {
     post_kind(&st, id, body, tag::CREDENTIALS, "credential list").await
+}
+
+async fn post_replacement(
+    State(st): St,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Receipt>> {
+    post_kind(&st, id, body, tag::REPLACEMENT, "credential replacement").await
 }
 
 async fn post_state(

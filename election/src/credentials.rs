@@ -128,6 +128,24 @@ impl CredentialList {
         w.into_bytes()
     }
 
+    /// The list with credential `old` replaced by `new`, at `old`'s weight
+    /// (spec/record.md §4.3 (L5)): `ERR_CREDENTIAL_UNKNOWN` if `old` is not
+    /// listed, `ERR_CREDENTIAL_LIST_INVALID` if `new` already is.
+    pub fn replace(&self, old: &PublicKey, new: &PublicKey) -> Result<Self> {
+        let Some(&i) = self.index.get(&old.to_bytes()) else {
+            return Err(ElectionError::CredentialUnknown);
+        };
+        if self.index.contains_key(&new.to_bytes()) {
+            return Err(ElectionError::CredentialListInvalid(format!(
+                "the replacement credential {} is already in the list",
+                hex::encode(new.to_bytes())
+            )));
+        }
+        let mut entries = self.entries.clone();
+        entries[i].public = new.clone();
+        Self::new(entries)
+    }
+
     /// `H("urna/v1/credential-list", bytes)` (spec/record.md §2.3 (H3)).
     pub fn hash(&self) -> Hash32 {
         Hash32(hash("urna/v1/credential-list", &self.to_bytes()))

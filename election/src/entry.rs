@@ -79,6 +79,86 @@ pub struct ElectionResult {
     pub signature: Signature,
 }
 
+/// The credential authority's replacement of one credential by another
+/// before voting opens, e.g. for a voter who lost theirs (spec/record.md
+/// §4.3 (L5), §6.1 tag 9). The old credential is revoked; the new one
+/// takes its weight. Bound to the list it changes by that list's hash, so a
+/// replacement cannot be replayed onto another state of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialReplacement {
+    /// The hash (H3) of the effective list this replacement applies to.
+    pub list_hash: Hash32,
+    /// The revoked credential.
+    pub old: PublicKey,
+    /// The credential that replaces it.
+    pub new: PublicKey,
+    /// The credential authority's signature over the first 96 bytes.
+    pub signature: Signature,
+}
+
+fn replacement_body(list_hash: &Hash32, old: &PublicKey, new: &PublicKey) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.fixed(&list_hash.0)
+        .element(old.element())
+        .element(new.element());
+    w.into_bytes()
+}
+
+impl CredentialReplacement {
+    /// Sign a replacement of `old` by `new` in `list` as the credential
+    /// authority of the election with manifest hash `manifest_hash`.
+    pub fn sign<R: RngCore + CryptoRng>(
+        list: &CredentialList,
+        old: PublicKey,
+        new: PublicKey,
+        manifest_hash: &Hash32,
+        authority: &SecretKey,
+        rng: &mut R,
+    ) -> Self {
+        let list_hash = list.hash();
+        let signature = Signature::sign(
+            &mut action_transcript(b"credential-authority", b"replace", &manifest_hash.0),
+            authority,
+            &replacement_body(&list_hash, &old, &new),
+            rng,
+        );
+        CredentialReplacement {
+            list_hash,
+            old,
+            new,
+            signature,
+        }
+    }
+
+    /// Check the signature (spec/record.md §6.2 (S5)) and apply the
+    /// replacement to `list` (spec/record.md §4.3 (L5)): the new list.
+    pub fn apply(
+        &self,
+        list: &CredentialList,
+        authority: &PublicKey,
+        manifest_hash: &Hash32,
+    ) -> Result<CredentialList> {
+        self.signature
+            .verify(
+                &mut action_transcript(b"credential-authority", b"replace", &manifest_hash.0),
+                authority,
+                &replacement_body(&self.list_hash, &self.old, &self.new),
+            )
+            .map_err(|_| {
+                ElectionError::SignatureInvalid(
+                    "the credential replacement is not signed by the credential authority of the manifest"
+                        .into(),
+                )
+            })?;
+        if self.list_hash != list.hash() {
+            return Err(ElectionError::CredentialListInvalid(
+                "the replacement was made for another version of the credential list".into(),
+            ));
+        }
+        list.replace(&self.old, &self.new)
+    }
+}
+
 /// One log entry.
 // The manifest variant is large, but entries are transient (decoded,
 // checked, dropped) and a manifest is one per election: boxing would only
@@ -112,6 +192,8 @@ pub enum Entry {
     Tally(TallyShare),
     /// The result.
     Result(ElectionResult),
+    /// A credential replaced (and the old one revoked) before voting opens.
+    Replacement(CredentialReplacement),
 }
 
 /// Entry tags (spec/record.md §6.1).
@@ -132,6 +214,8 @@ pub mod tag {
     pub const TALLY: u8 = 7;
     /// Result.
     pub const RESULT: u8 = 8;
+    /// Credential replacement.
+    pub const REPLACEMENT: u8 = 9;
 }
 
 fn state_body(phase: Phase, fingerprint: &Hash32, timestamp: u64) -> Vec<u8> {
@@ -358,6 +442,7 @@ impl Entry {
             Entry::Spoiled(_) => tag::SPOILED,
             Entry::Tally(_) => tag::TALLY,
             Entry::Result(_) => tag::RESULT,
+            Entry::Replacement(_) => tag::REPLACEMENT,
         }
     }
 
@@ -408,6 +493,10 @@ impl Entry {
             Entry::Result(r) => {
                 w.fixed(&result_body(&r.totals));
                 r.signature.write(&mut w);
+            }
+            Entry::Replacement(c) => {
+                w.fixed(&replacement_body(&c.list_hash, &c.old, &c.new));
+                c.signature.write(&mut w);
             }
         }
         w.into_bytes()
@@ -499,6 +588,12 @@ impl Entry {
                     signature: Signature::read(r)?,
                 })
             }
+            tag::REPLACEMENT => Entry::Replacement(CredentialReplacement {
+                list_hash: Hash32::read(r, "replacement list hash")?,
+                old: PublicKey::from_group_element(r.element("revoked credential")?)?,
+                new: PublicKey::from_group_element(r.element("replacement credential")?)?,
+                signature: Signature::read(r)?,
+            }),
             other => {
                 return Err(ElectionError::invalid(
                     "entry tag",
@@ -506,5 +601,128 @@ impl Entry {
                 ))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::CredentialEntry;
+    use rand_core::OsRng;
+
+    fn list(keys: &[PublicKey]) -> CredentialList {
+        CredentialList::new(
+            keys.iter()
+                .map(|k| CredentialEntry {
+                    public: k.clone(),
+                    weight: 1,
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn key() -> PublicKey {
+        SecretKey::generate(&mut OsRng).public_key()
+    }
+
+    #[test]
+    fn c02_replacement_round_trip_and_every_field_tampered() {
+        let authority = SecretKey::generate(&mut OsRng);
+        let election = Hash32([7; 32]);
+        let (a, b, c) = (key(), key(), key());
+        let l = list(&[a.clone(), b.clone()]);
+        let rep = CredentialReplacement::sign(
+            &l,
+            a.clone(),
+            c.clone(),
+            &election,
+            &authority,
+            &mut OsRng,
+        );
+        // Round trip through the entry encoding.
+        let bytes = Entry::Replacement(rep.clone()).to_bytes();
+        assert_eq!(bytes.len(), 1 + 96 + 64);
+        assert_eq!(
+            Entry::from_bytes(&bytes).unwrap(),
+            Entry::Replacement(rep.clone())
+        );
+        let new = rep.apply(&l, &authority.public_key(), &election).unwrap();
+        assert_eq!(new.len(), 2);
+        assert!(new.weight(&a).is_none() && new.weight(&c) == Some(1) && new.weight(&b) == Some(1));
+        // Each field altered to another valid value fails.
+        let mut t = rep.clone();
+        t.list_hash.0[0] ^= 1;
+        assert!(t.apply(&l, &authority.public_key(), &election).is_err());
+        let mut t = rep.clone();
+        t.old = b.clone();
+        assert!(t.apply(&l, &authority.public_key(), &election).is_err());
+        let mut t = rep.clone();
+        t.new = key();
+        assert!(t.apply(&l, &authority.public_key(), &election).is_err());
+        let other =
+            CredentialReplacement::sign(&l, b.clone(), key(), &election, &authority, &mut OsRng);
+        let mut t = rep.clone();
+        t.signature = other.signature;
+        assert!(t.apply(&l, &authority.public_key(), &election).is_err());
+        // Every byte of the entry flipped: refused by decoding or by the checks.
+        for i in 1..bytes.len() {
+            let mut b2 = bytes.clone();
+            b2[i] ^= 1;
+            if let Ok(Entry::Replacement(t)) = Entry::from_bytes(&b2) {
+                assert!(
+                    t.apply(&l, &authority.public_key(), &election).is_err(),
+                    "byte {i}"
+                );
+            }
+        }
+        // Another election, another signer, a replayed (stale) replacement.
+        assert!(rep
+            .apply(&l, &authority.public_key(), &Hash32([8; 32]))
+            .is_err());
+        assert!(rep.apply(&l, &key(), &election).is_err());
+        assert!(matches!(
+            rep.apply(&new, &authority.public_key(), &election),
+            Err(ElectionError::CredentialListInvalid(_))
+        ));
+        // The organizer's action transcripts cannot be reused for it.
+        let as_list = sign_credentials(l.clone(), &election, &authority, &mut OsRng);
+        let Entry::Credentials { signature, .. } = as_list else {
+            panic!()
+        };
+        let mut t = rep.clone();
+        t.signature = signature;
+        assert!(t.apply(&l, &authority.public_key(), &election).is_err());
+    }
+
+    #[test]
+    fn c03_replacement_of_an_unknown_or_by_a_listed_credential() {
+        let authority = SecretKey::generate(&mut OsRng);
+        let election = Hash32([1; 32]);
+        let (a, b) = (key(), key());
+        let l = list(&[a.clone(), b.clone()]);
+        let unknown =
+            CredentialReplacement::sign(&l, key(), key(), &election, &authority, &mut OsRng);
+        assert!(matches!(
+            unknown.apply(&l, &authority.public_key(), &election),
+            Err(ElectionError::CredentialUnknown)
+        ));
+        let dup = CredentialReplacement::sign(&l, a, b, &election, &authority, &mut OsRng);
+        assert!(matches!(
+            dup.apply(&l, &authority.public_key(), &election),
+            Err(ElectionError::CredentialListInvalid(_))
+        ));
+        // The identity as the new credential does not even decode.
+        let ok = CredentialReplacement::sign(
+            &l,
+            l.entries()[0].public.clone(),
+            key(),
+            &election,
+            &authority,
+            &mut OsRng,
+        );
+        let mut bytes = Entry::Replacement(ok).to_bytes();
+        bytes[65..97].fill(0);
+        assert!(Entry::from_bytes(&bytes).is_err());
     }
 }

@@ -23,6 +23,8 @@ pub mod record;
 pub use ballot::{verify_ballots, BallotOpening, ElectionContext, EncryptedBallot, TrackingCode};
 pub use codec::{Hash32, LocalizedText};
 pub use credentials::{CredentialEntry, CredentialList};
-pub use entry::{ElectionResult, Entry, Phase, SpoiledBallot, StateChange, TallyShare};
+pub use entry::{
+    CredentialReplacement, ElectionResult, Entry, Phase, SpoiledBallot, StateChange, TallyShare,
+};
 pub use error::{ElectionError, Result};
 pub use manifest::{Contest, ContestKind, ContestOption, Manifest, TrusteeInfo};

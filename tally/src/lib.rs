@@ -9,6 +9,7 @@
 )]
 
 pub mod bench;
+pub mod board_client;
 pub mod ceremony;
 pub mod cli;
 pub mod demo;

@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use tally::board_client::{board_url, BoardClient};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +65,20 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Download an election's record from a board or mirror, for `tally
+    /// verify` or `tally trustee decrypt`. Nothing downloaded is trusted
+    /// until verified.
+    Fetch {
+        /// The election id.
+        #[arg(long)]
+        election: String,
+        /// Where to write the record.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The board (default: $URNA_BOARD_URL, else http://127.0.0.1:8080).
+        #[arg(long)]
+        board: Option<String>,
+    },
     /// Act as a trustee: create your key file, run the key ceremony, check
     /// the other trustees' messages, and decrypt the final tally.
     #[command(long_about = TRUSTEE_ABOUT)]
@@ -121,9 +136,12 @@ Steps, each in a fresh run of this tool, on your own computer:
      --out share.entry checks the whole record, recomputes the tally itself and
      writes your decryption share, to be posted.
 
-Messages are exchanged as files (`*.msg`) in a folder that you and the other
-trustees share, for instance through the organizer. A board URL will be accepted
-once the board exists.
+Messages are exchanged as files (`*.msg`) in a folder. Through the board:
+`tally trustee post --election ID FILE` posts your message (or, at the end, your
+share), `tally trustee fetch --election ID --messages posted/` copies every posted
+message into the folder. `tally fetch --election ID --out election.urna` downloads
+the record. The board is --board URL, else URNA_BOARD_URL, else the local default
+http://127.0.0.1:8080. Files can also travel any other way (messenger, USB stick).
 
 The passphrase is asked on the terminal. For scripts: --passphrase-file FILE,
 or the environment variable URNA_TRUSTEE_PASSPHRASE.";
@@ -194,6 +212,23 @@ enum TrusteeCommand {
         #[arg(long)]
         allow_missing: bool,
     },
+    /// Post your ceremony messages (`*.msg`) or your decryption share
+    /// (`share.entry`) to the board; each is checked by the board and logged.
+    Post {
+        #[command(flatten)]
+        board: BoardArgs,
+        /// The files to post, in order.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Copy every ceremony message posted on the board into your messages
+    /// folder (as `board-<log index>.msg`), for the next round or `check`.
+    Fetch {
+        #[command(flatten)]
+        board: BoardArgs,
+        #[arg(long, help = MESSAGES_HELP)]
+        messages: std::path::PathBuf,
+    },
     /// After voting closes: verify the election record, recompute the tally
     /// from it and write your decryption share of it.
     #[command(
@@ -225,6 +260,16 @@ enum TrusteeCommand {
         #[arg(long)]
         passphrase_file: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(clap::Args)]
+struct BoardArgs {
+    /// The election id on the board.
+    #[arg(long)]
+    election: String,
+    /// The board (default: $URNA_BOARD_URL, else http://127.0.0.1:8080).
+    #[arg(long)]
+    board: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -307,6 +352,33 @@ fn trustee(command: TrusteeCommand) -> anyhow::Result<()> {
             cmd::CheckResult::InProgress => std::process::exit(3),
             cmd::CheckResult::Problem => std::process::exit(1),
         },
+        TrusteeCommand::Post { board, files } => {
+            let client = BoardClient::new(&board_url(board.board.as_deref()));
+            for f in &files {
+                let bytes =
+                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+                let entry = cmd::entry_for_file(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+                let receipt = client
+                    .post_entry(&board.election, &entry)
+                    .with_context(|| format!("posting {}", f.display()))?;
+                println!(
+                    "Posted {} to {}: log entry {}.",
+                    f.display(),
+                    client.base(),
+                    receipt["log_index"]
+                );
+            }
+        }
+        TrusteeCommand::Fetch { board, messages } => {
+            let client = BoardClient::new(&board_url(board.board.as_deref()));
+            let n = cmd::fetch_messages(&client, &board.election, &messages)?;
+            println!(
+                "{n} ceremony message(s) from {} are in {}.",
+                client.base(),
+                messages.display()
+            );
+        }
         TrusteeCommand::Decrypt {
             key,
             record,
@@ -329,6 +401,28 @@ fn trustee(command: TrusteeCommand) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Fetch {
+            election,
+            out,
+            board,
+        } => {
+            let client = BoardClient::new(&board_url(board.as_deref()));
+            let bytes = client.record(&election)?;
+            tally::trustee::files::write_atomic(
+                &out,
+                &bytes,
+                tally::trustee::files::Mode::Public,
+                true,
+                "",
+            )?;
+            println!(
+                "Downloaded the record of `{election}` from {} ({} bytes) to {}. Check it with: tally verify {}",
+                client.base(),
+                bytes.len(),
+                out.display(),
+                out.display()
+            );
+        }
         Command::Verify {
             record,
             json,

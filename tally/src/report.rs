@@ -102,6 +102,8 @@ pub struct Report {
     pub ballots_counted: u64,
     /// Spoiled ballots.
     pub ballots_spoiled: u64,
+    /// Credentials replaced before the opening (spec/record.md (L5)).
+    pub credentials_replaced: u64,
     /// The verified result, `totals[contest][option]`, when the record has one.
     pub result: Option<Vec<Vec<u64>>>,
     /// The election id from the manifest.

@@ -208,6 +208,7 @@ impl Verifier {
                 }
             }
             Entry::Credentials { list, signature } => self.credentials(idx, list, signature),
+            Entry::Replacement(rep) => self.replacement(idx, rep),
             Entry::State(s) => {
                 let Some(m) = &self.manifest else { return };
                 let check = if s.phase == Phase::Open { "R5" } else { "R14" };
@@ -353,6 +354,40 @@ impl Verifier {
         self.t.pass("R4");
         self.credentials = Some(list);
         self.make_context(idx);
+    }
+
+    /// spec/record.md §4.3 (L5), checked as (R4): a replacement changes the
+    /// list only in setup, signed by the authority, for the current list.
+    fn replacement(&mut self, idx: u64, rep: urna_election::CredentialReplacement) {
+        let Some(m) = &self.manifest else { return };
+        if self.stage != Stage::Setup {
+            self.t.fail(
+                "R4",
+                Some(idx),
+                "a credential replacement after voting opened (the list is fixed at the opening)",
+            );
+            return;
+        }
+        let Some(list) = &self.credentials else {
+            if !self.setup_failed {
+                self.t.fail(
+                    "R4",
+                    Some(idx),
+                    "a credential replacement before the credential list",
+                );
+            }
+            return;
+        };
+        match rep.apply(list, &m.credential_authority_key, &m.hash()) {
+            Ok(new) => {
+                self.t.pass("R4");
+                self.report.credentials_replaced += 1;
+                self.credentials = Some(new);
+                self.ctx = None;
+                self.make_context(idx);
+            }
+            Err(e) => self.t.fail("R4", Some(idx), e.to_string()),
+        }
     }
 
     fn make_context(&mut self, idx: u64) {

@@ -431,3 +431,82 @@ fn r07_audited_ciphertexts_recast_under_a_new_signature() {
     let r = verify_entries(&entries, &s);
     assert!(r.failed_checks().contains(&"R7"), "{:#?}", r.failures);
 }
+
+/// A credential replacement signed by the authority for the current list,
+/// of the first voter in the list, by a fresh key.
+fn replacement(entries: &[Vec<u8>], s: &SampleSummary) -> Vec<u8> {
+    let i = positions(entries, tag::CREDENTIALS)[0];
+    let Entry::Credentials { list, .. } = decode(&entries[i]) else {
+        panic!()
+    };
+    let old = list.entries()[0].public.clone();
+    let new = urna_crypto::SecretKey::generate(&mut OsRng).public_key();
+    Entry::Replacement(urna_election::CredentialReplacement::sign(
+        &list,
+        old,
+        new,
+        &manifest_hash(entries),
+        &s.secrets.authority,
+        &mut OsRng,
+    ))
+    .to_bytes()
+}
+
+#[test]
+fn c02_credential_replacement_after_the_opening_fails_r4() {
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let rep = replacement(&entries, &s);
+    let open = positions(&entries, tag::STATE)[0];
+    entries.insert(open + 1, rep);
+    let r = verify_entries(&entries, &s);
+    assert_only(&r, "R4");
+    assert_eq!(
+        r.credentials_replaced, 0,
+        "the late replacement was not applied"
+    );
+    assert_eq!(r.result.as_ref(), Some(&s.totals), "nothing else changed");
+}
+
+#[test]
+fn r04_credential_replacement_signed_by_the_organizer() {
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let Entry::Replacement(mut rep) = decode(&replacement(&entries, &s)) else {
+        panic!()
+    };
+    let i = positions(&entries, tag::CREDENTIALS)[0];
+    let Entry::Credentials { list, .. } = decode(&entries[i]) else {
+        panic!()
+    };
+    rep.signature = urna_election::CredentialReplacement::sign(
+        &list,
+        rep.old.clone(),
+        rep.new.clone(),
+        &manifest_hash(&entries),
+        &s.secrets.organizer,
+        &mut OsRng,
+    )
+    .signature;
+    entries.insert(i + 1, Entry::Replacement(rep).to_bytes());
+    assert_only(&verify_entries(&entries, &s), "R4");
+}
+
+#[test]
+fn c02_valid_replacement_before_the_opening_changes_the_fingerprint() {
+    // Applied: the opening, signed for the list without it, names another
+    // fingerprint (R5) — so a replacement cannot be slipped in unnoticed.
+    let (bytes, s) = sample();
+    let mut entries = read_entries(&bytes[..]).unwrap();
+    let rep = replacement(&entries, &s);
+    let i = positions(&entries, tag::CREDENTIALS)[0];
+    entries.insert(i + 1, rep.clone());
+    let r = verify_entries(&entries, &s);
+    assert_eq!(r.credentials_replaced, 1);
+    assert!(r.failed_checks().contains(&"R5"), "{:#?}", r.failures);
+    // Replayed a second time, it is for a stale list: R4.
+    entries.insert(i + 2, rep);
+    let r = verify_entries(&entries, &s);
+    assert!(r.failed_checks().contains(&"R4"), "{:#?}", r.failures);
+    assert_eq!(r.credentials_replaced, 1);
+}

@@ -28,6 +28,10 @@ pub struct ElectionBundle {
     pub manifest_entry: String,
     /// The credential-list log entry (tag 3), lower-case hex.
     pub credentials_entry: String,
+    /// The credential-replacement log entries (tag 9, `spec/record.md`
+    /// §4.3) posted before the opening, in log order, lower-case hex.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_replacements: Vec<String>,
     /// The joint election key `K`, lower-case hex (32 bytes).
     pub election_key: String,
     /// The board's Ed25519 public key, lower-case hex, when the bundle
@@ -48,6 +52,7 @@ impl ElectionBundle {
             format: BUNDLE_FORMAT.into(),
             manifest_entry: hex::encode(manifest_entry.to_bytes()),
             credentials_entry: hex::encode(credentials_entry.to_bytes()),
+            credential_replacements: Vec::new(),
             election_key: hex::encode(election_key.to_bytes()),
             board_key: board_key.map(|k| hex::encode(k.to_bytes())),
         }
@@ -77,6 +82,7 @@ impl ElectionBundle {
         use urna_election::entry::tag;
         let mut manifest: Option<(Manifest, &Vec<u8>)> = None;
         let mut ceremony = Vec::new();
+        let mut bundle: Option<ElectionBundle> = None;
         for (i, bytes) in entries.iter().enumerate() {
             match bytes.first().copied() {
                 Some(tag::MANIFEST) if i == 0 => {
@@ -89,21 +95,32 @@ impl ElectionBundle {
                         ceremony.push(m);
                     }
                 }
-                Some(tag::CREDENTIALS) => {
+                Some(tag::CREDENTIALS) if bundle.is_none() => {
                     let Some((m, manifest_bytes)) = &manifest else {
                         break;
                     };
                     let key = election_key_from_ceremony(m, &ceremony)?;
-                    return Ok(Some(ElectionBundle {
+                    bundle = Some(ElectionBundle {
                         format: BUNDLE_FORMAT.into(),
                         manifest_entry: hex::encode(manifest_bytes),
                         credentials_entry: hex::encode(bytes),
+                        credential_replacements: Vec::new(),
                         election_key: hex::encode(key.to_bytes()),
                         board_key: board_key.map(|k| hex::encode(k.to_bytes())),
-                    }));
+                    });
                 }
+                // spec/record.md §4.3: replacements change the list until the opening.
+                Some(tag::REPLACEMENT) => {
+                    if let Some(b) = &mut bundle {
+                        b.credential_replacements.push(hex::encode(bytes));
+                    }
+                }
+                Some(tag::STATE) if bundle.is_some() => break,
                 _ => {}
             }
+        }
+        if bundle.is_some() {
+            return Ok(bundle);
         }
         if manifest.is_none() {
             return Err(ClientError::format(
@@ -282,6 +299,17 @@ fn check_bundle(bundle: &ElectionBundle) -> Result<(ElectionContext, Option<Boar
             ))
         }
     };
+    // (C3a) replacements, in order, each for the list before it.
+    let mut list = list;
+    for (i, h) in bundle.credential_replacements.iter().enumerate() {
+        let Entry::Replacement(rep) = entry_hex(h, "credential_replacements")? else {
+            return Err(ClientError::format(
+                "election bundle",
+                format!("credential_replacements[{i}] is not a credential-replacement entry"),
+            ));
+        };
+        list = rep.apply(&list, &manifest.credential_authority_key, &manifest.hash())?;
+    }
     let key_bytes = urna_crypto::group::hex_decode(&bundle.election_key, "election_key")?;
     let key = PublicKey::from_bytes(&key_bytes)?;
     let board_key = match &bundle.board_key {

@@ -778,3 +778,52 @@ pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
     );
     Ok(())
 }
+
+/// The log entry to post for a file a trustee wrote: a decryption share
+/// file already is an entry (tag 7); a ceremony message (`*.msg`) is
+/// wrapped in a ceremony entry (tag 2, `spec/record.md` §6.1). Anything
+/// else is refused before it reaches the board.
+pub fn entry_for_file(bytes: &[u8]) -> Result<Vec<u8>, TrusteeError> {
+    if bytes.first() == Some(&urna_election::entry::tag::TALLY) {
+        if let Ok(e @ Entry::Tally(_)) = Entry::from_bytes(bytes) {
+            return Ok(e.to_bytes());
+        }
+    }
+    match CeremonyMessage::from_bytes(bytes) {
+        Ok(_) => Ok(Entry::Ceremony(bytes.to_vec()).to_bytes()),
+        Err(e) => Err(TrusteeError::ceremony(
+            "this file is neither a ceremony message nor a decryption share",
+            e,
+        )),
+    }
+}
+
+/// Copy every ceremony message in the election's log on the board into
+/// `dir` as `board-<log index>.msg` (existing files are left alone); the
+/// number of messages on the board.
+pub fn fetch_messages(
+    client: &crate::board_client::BoardClient,
+    election: &str,
+    dir: &std::path::Path,
+) -> Result<usize, TrusteeError> {
+    let entries = client
+        .entries(election)
+        .map_err(|e| TrusteeError::Board(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| TrusteeError::io(dir, e))?;
+    let mut n = 0;
+    for (i, bytes) in entries.iter().enumerate() {
+        if bytes.first() != Some(&urna_election::entry::tag::CEREMONY) {
+            continue;
+        }
+        let Ok(Entry::Ceremony(msg)) = Entry::from_bytes(bytes) else {
+            continue;
+        };
+        n += 1;
+        let path = dir.join(format!("board-{i}.msg"));
+        if path.exists() {
+            continue;
+        }
+        files::write_atomic(&path, &msg, Mode::Public, false, "")?;
+    }
+    Ok(n)
+}

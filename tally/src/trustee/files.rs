@@ -10,7 +10,7 @@ use super::TrusteeError;
 
 /// Who may read a file we write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// Only the owner (0600): key files.
     Secret,
     /// The usual permissions (0644 before the umask): messages, shares.
@@ -19,11 +19,7 @@ pub(crate) enum Mode {
 
 /// Refuse early, before any passphrase prompt or computation, if `path`
 /// exists and `force` is not given.
-pub(crate) fn check_absent(
-    path: &Path,
-    force: bool,
-    hint: &'static str,
-) -> Result<(), TrusteeError> {
+pub fn check_absent(path: &Path, force: bool, hint: &'static str) -> Result<(), TrusteeError> {
     if !force && fs::symlink_metadata(path).is_ok() {
         return Err(TrusteeError::Exists {
             path: path.to_path_buf(),
@@ -38,7 +34,7 @@ pub(crate) fn check_absent(
 /// others, not even for a moment), flushed to disk, then renamed over
 /// `path`. A crash leaves either the old file or the new one, never half a
 /// file. Refuses to replace an existing file unless `force`.
-pub(crate) fn write_atomic(
+pub fn write_atomic(
     path: &Path,
     bytes: &[u8],
     mode: Mode,

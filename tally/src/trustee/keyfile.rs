@@ -236,7 +236,9 @@ impl core::fmt::Debug for KeyFile {
 }
 
 /// `Argon2id(passphrase, salt)`, 32 bytes (spec/trustees.md §16 (KF2)).
-fn derive_key(
+/// Also seals the organizer's and credential authority's key files
+/// (spec/record.md §1.4).
+pub fn derive_key(
     kdf: &KdfParams,
     salt: &[u8; SALT_LEN],
     passphrase: &[u8],

@@ -29,7 +29,7 @@
 //! Only the binary (`src/main.rs`) turns [`TrusteeError`] into `anyhow`.
 
 pub mod commands;
-mod files;
+pub mod files;
 pub mod keyfile;
 pub mod messages;
 pub mod passphrase;
@@ -161,6 +161,9 @@ pub enum TrusteeError {
         /// The file.
         file: String,
     },
+    /// Talking to the board failed.
+    #[error("{0}")]
+    Board(String),
     /// The ceremony or this trustee's part in it failed.
     #[error("{context}: {source} ({code})", code = source.code())]
     Ceremony {

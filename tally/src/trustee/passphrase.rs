@@ -36,14 +36,24 @@ pub enum Purpose {
 
 /// Read the passphrase from the first source that is given.
 pub fn read(file: Option<&Path>, purpose: Purpose) -> Result<Zeroizing<String>, TrusteeError> {
+    read_with_env(file, purpose, PASSPHRASE_ENV)
+}
+
+/// [`read`], with the environment variable `env` in place of
+/// [`PASSPHRASE_ENV`] (the organizer's tool uses its own).
+pub fn read_with_env(
+    file: Option<&Path>,
+    purpose: Purpose,
+    env: &str,
+) -> Result<Zeroizing<String>, TrusteeError> {
     let p = if let Some(path) = file {
         let mut s =
             Zeroizing::new(std::fs::read_to_string(path).map_err(|e| TrusteeError::io(path, e))?);
         first_line(&mut s);
         s
-    } else if let Some(v) = std::env::var_os(PASSPHRASE_ENV) {
+    } else if let Some(v) = std::env::var_os(env) {
         Zeroizing::new(v.into_string().map_err(|_| {
-            TrusteeError::PassphraseUnavailable(format!("{PASSPHRASE_ENV} is not valid UTF-8"))
+            TrusteeError::PassphraseUnavailable(format!("{env} is not valid UTF-8"))
         })?)
     } else if std::io::stdin().is_terminal() {
         prompt(purpose)?
