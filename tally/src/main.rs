@@ -10,8 +10,9 @@ use tally::board_client::{board_url, BoardClient};
     version,
     about = "Urna's independent election verifier and trustee tool",
     long_about = "Verify Urna elections offline and act as a trustee.\n\n\
-                  Until the election record and the trustee ceremony land, the `demo` command \
-                  runs a whole election's cryptography in memory."
+                  Auditors: `tally fetch --board URL --election ID --out election.urna`, then \
+                  `tally verify election.urna`. Trustees: `tally trustee --help`. The `demo` \
+                  command runs a whole election's cryptography in memory."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -148,7 +149,7 @@ or the environment variable URNA_TRUSTEE_PASSPHRASE.";
 
 const MESSAGES_HELP: &str =
     "The folder of the ceremony messages posted so far (files *.msg; other files are ignored). \
-     A board URL will be accepted once the board exists.";
+     Fill it from the board with `tally trustee fetch`.";
 
 #[derive(Subcommand)]
 enum TrusteeCommand {
@@ -243,8 +244,8 @@ enum TrusteeCommand {
         /// Your key file (after round 4 it holds your key share).
         #[arg(long)]
         key: std::path::PathBuf,
-        /// The election record file, downloaded from the board or a mirror.
-        /// (A board URL will be accepted once the board exists.)
+        /// The election record file, downloaded from the board or a mirror
+        /// (`tally fetch`).
         #[arg(long)]
         record: std::path::PathBuf,
         /// Where to write your decryption share (a tally entry).
