@@ -23,6 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use tally::board_client::BoardClient;
 use urna_crypto::dkg::KeyShare;
 use urna_crypto::SecretKey;
 use urna_election::entry::{sign_credentials, sign_manifest, tally_context, StateChange};
@@ -84,25 +85,14 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn post(base: &str, path: &str, entry: &Entry) -> anyhow::Result<()> {
-    let body = serde_json::json!({ "entry": hex::encode(entry.to_bytes()) });
-    match ureq::post(&format!("{base}{path}")).send_json(body) {
-        Ok(_) => Ok(()),
-        Err(ureq::Error::Status(code, r)) => {
-            let text = r.into_string().unwrap_or_default();
-            bail!("the board refused {path} ({code}): {text}")
-        }
-        Err(e) => bail!("cannot reach the board at {base}: {e}"),
-    }
+/// Post an entry to the endpoint of its kind (`spec/api.md` §5).
+fn post(base: &str, election: &str, entry: &Entry) -> anyhow::Result<()> {
+    BoardClient::new(base).post_entry(election, &entry.to_bytes())?;
+    Ok(())
 }
 
 fn get_record(base: &str, election: &str) -> anyhow::Result<Vec<u8>> {
-    let r = ureq::get(&format!("{base}/api/elections/{election}/record"))
-        .call()
-        .map_err(|e| anyhow!("cannot download the record: {e}"))?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut r.into_reader(), &mut bytes)?;
-    Ok(bytes)
+    Ok(BoardClient::new(base).record(election)?)
 }
 
 fn bar(n: u64, msg: &str) -> ProgressBar {
@@ -249,7 +239,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
     manifest.validate()?;
     post(
         base,
-        "/api/elections",
+        &manifest.election_id,
         &sign_manifest(manifest.clone(), &organizer, &mut OsRng)?,
     )?;
     let id = manifest.election_id.clone();
@@ -258,11 +248,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
     let (messages, shares) = tally::sample::run_ceremony(&params, &mut OsRng)?;
     for m in &messages {
-        post(
-            base,
-            &format!("/api/elections/{id}/ceremony"),
-            &Entry::Ceremony(m.to_bytes()),
-        )?;
+        post(base, &id, &Entry::Ceremony(m.to_bytes()))?;
     }
     println!(
         "Election `{id}`: {} trustees ran the key ceremony ({} needed to decrypt)",
@@ -286,7 +272,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
     )?;
     post(
         base,
-        &format!("/api/elections/{id}/credentials"),
+        &id,
         &sign_credentials(list.clone(), &manifest.hash(), &authority, &mut OsRng),
     )?;
     let key = shares
@@ -296,7 +282,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
     let ctx = urna_election::ElectionContext::new(manifest.clone(), key, list)?;
     post(
         base,
-        &format!("/api/elections/{id}/open"),
+        &id,
         &Entry::State(StateChange::sign(
             Phase::Open,
             ctx.fingerprint(),
@@ -433,7 +419,7 @@ pub fn finish(dir: &Path) -> anyhow::Result<Vec<Vec<u64>>> {
     let t0 = Instant::now();
     post(
         base,
-        &format!("/api/elections/{id}/close"),
+        id,
         &Entry::State(StateChange::sign(
             Phase::Close,
             fp,
@@ -465,7 +451,7 @@ pub fn finish(dir: &Path) -> anyhow::Result<Vec<Vec<u64>>> {
         }
         post(
             base,
-            &format!("/api/elections/{id}/tally-shares"),
+            id,
             &Entry::Tally(TallyShare {
                 trustee: u32::from(*index),
                 shares: rows,
@@ -483,7 +469,7 @@ pub fn finish(dir: &Path) -> anyhow::Result<Vec<Vec<u64>>> {
         .ok_or_else(|| anyhow!("the shares do not decrypt: {:?}", report.failures))?;
     post(
         base,
-        &format!("/api/elections/{id}/result"),
+        id,
         &Entry::Result(ElectionResult::sign(totals, &fp, &organizer, &mut OsRng)),
     )?;
     println!("Result published ({:.1?}).", t0.elapsed());

@@ -15,6 +15,7 @@
 //! Audit .shownJson() .entryHex() .takeDraft() → Draft
 //! BallotFile .entryHex() .fileBytes() .text() .qrPayload() .acceptReceipt(…) → receipt JSON
 //! checkReceipt(json), checkInclusion(json, headJson, proofJson)
+//! generateCredential() → NewCredential .code() .publicCredential(); publicCredential(code)
 //! ```
 #![forbid(unsafe_code)]
 
@@ -315,6 +316,46 @@ impl WasmBallotFile {
     }
 }
 
+/// A credential the voter makes on their own device (`spec/client.md`
+/// §8.4): the secret code, which only the page shows and only the voter
+/// keeps, and the public credential sent to the credential authority.
+#[wasm_bindgen(js_name = NewCredential)]
+pub struct WasmNewCredential(Credential);
+
+#[wasm_bindgen(js_class = NewCredential)]
+impl WasmNewCredential {
+    /// The secret credential code, in nine groups of six characters
+    /// (`spec/client.md` §2.2). Show it once; never store or send it.
+    pub fn code(&self) -> String {
+        self.0.to_code().to_string()
+    }
+
+    /// The public credential: 64 lower-case hex digits of the public key
+    /// `X = x·G` (`spec/client.md` §2.3), what the authority registers.
+    #[wasm_bindgen(js_name = publicCredential)]
+    pub fn public_credential(&self) -> String {
+        hex::encode(self.0.public_key().to_bytes())
+    }
+}
+
+/// Make a fresh credential from the platform's secure generator
+/// (`ERR_NO_SECURE_RNG` without one).
+#[wasm_bindgen(js_name = generateCredential)]
+pub fn generate_credential() -> Result<WasmNewCredential, JsValue> {
+    let mut rng = voter_client::secure_rng().map_err(err)?;
+    Ok(WasmNewCredential(Credential::generate(&mut rng)))
+}
+
+/// The public credential (64 lower-case hex digits) of a typed credential
+/// code, so a voter can check that the code they wrote down is the one
+/// they made; fails like any typed code (`ERR_CREDENTIAL_CHECKSUM`,
+/// `ERR_CREDENTIAL_FORMAT`).
+#[wasm_bindgen(js_name = publicCredential)]
+pub fn public_credential(code: &str) -> Result<String, JsValue> {
+    let credential = Credential::parse(code).map_err(|e| err(e.into()))?;
+    Ok(hex::encode(credential.public_key().to_bytes()))
+}
+
 /// Check a saved receipt offline; returns `{"short_code", "log_index", "tree_size"}`.
 #[wasm_bindgen(js_name = checkReceipt)]
 pub fn check_receipt(receipt_json: &str) -> Result<String, JsValue> {
@@ -401,5 +442,22 @@ mod tests {
             .accept_receipt_json(&election, &json, &wrong)
             .unwrap_err();
         assert_eq!(e.code(), "ERR_RECEIPT_INVALID");
+    }
+
+    #[test]
+    fn a_made_credential_parses_back_to_its_public_credential() {
+        let made = generate_credential().unwrap();
+        let public = made.public_credential();
+        assert_eq!(public.len(), 64);
+        assert!(public
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        let code = made.code();
+        assert_eq!(public_credential(&code).unwrap(), public);
+        // Lower case and without the dashes, as a voter may type it.
+        let typed = code.replace('-', "").to_lowercase();
+        assert_eq!(public_credential(&typed).unwrap(), public);
+        // Two credentials differ.
+        assert_ne!(generate_credential().unwrap().public_credential(), public);
     }
 }
