@@ -6,7 +6,11 @@
 // CSP violation or console error; the SHA-256 of the wasm the page shows
 // equals pkg/SHA256SUMS; the election loads from the fingerprint; an
 // invalid credential gets a clear message, in English and in Russian;
-// axe-core finds no serious or critical violation.
+// axe-core finds no serious or critical violation; a voter makes their own
+// credential (spec/client.md §8.4): the code and the public credential are
+// shown with the warning, copy and download give exactly the public
+// credential, the code typed back (in another spelling) gives the same
+// public credential, a mistyped code is refused, hiding removes the code.
 import { chromium } from "playwright-core";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -95,6 +99,72 @@ try {
   await page.waitForFunction(() => /[а-яё]/i.test(document.getElementById("error").textContent || ""));
   const ru = (await page.locator("#error").textContent()) || "";
   check(/код/i.test(ru), `invalid credential (ru): "${ru.trim()}"`);
+
+  // Making one's own credential, in Russian first.
+  const origin = new URL(pageUrl).origin;
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  check(await page.locator("#make-entry").isVisible(), "the make-your-own-credential link is shown");
+  check(/удостоверение/.test(await page.textContent("#make-open")), `its text in Russian: "${(await page.textContent("#make-open")).trim()}"`);
+  await page.click("#make-open");
+  await page.locator("#step-make").waitFor({ state: "visible", timeout: 5000 });
+  check(await page.locator("#step-credential").isHidden(), "the make step replaces the credential step");
+  await page.click("#make-generate");
+  await page.locator("#make-result").waitFor({ state: "visible", timeout: 10000 });
+  const code = ((await page.textContent("#make-code")) || "").trim();
+  check(/^[0-9A-Z]{6}(-[0-9A-Z]{6}){8}$/.test(code), `a credential code is shown (${code.length} characters, 9 groups)`);
+  const publicCredential = ((await page.textContent("#make-public")) || "").trim();
+  check(/^[0-9a-f]{64}$/.test(publicCredential), `the public credential is 64 lower-case hex digits: ${publicCredential}`);
+  const warningRu = (await page.locator(".warning").textContent()) || "";
+  check(/нельзя восстановить/.test(warningRu), `the warning in Russian: "${warningRu.trim().slice(0, 60)}…"`);
+  check(await page.locator("#make-generate").isHidden(), "one credential per visit: the make button is gone");
+  // Back to English for the rest.
+  await page.selectOption("#lang", "en");
+  const warning = (await page.locator(".warning").textContent()) || "";
+  check(/write this code down/i.test(warning) && /cannot be recovered/.test(warning) && /secret/.test(warning),
+    `the warning in English: "${warning.trim()}"`);
+  // Copy.
+  await page.click("#make-copy");
+  // (Locators, not waitForFunction: the page's CSP forbids the eval it needs.)
+  await page.locator("#make-copied:not(:empty)").waitFor({ timeout: 5000 });
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  check(copied === publicCredential, `copy puts exactly the public credential on the clipboard (${(await page.textContent("#make-copied")).trim()})`);
+  // Download.
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#make-download")]);
+  const saved = readFileSync(await dl.path(), "utf8");
+  check(saved === `${publicCredential}\n` && /^public-credential-[a-z0-9_-]+\.txt$/.test(dl.suggestedFilename()),
+    `download ${dl.suggestedFilename()} holds exactly the public credential`);
+  check(!saved.includes(code.slice(0, 6)), "the file holds no part of the secret code");
+  // Accessibility of the make step.
+  const axeMake = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
+  });
+  check(axeMake.length === 0, `axe-core on the make step: no serious or critical violation ${axeMake.join(" ")}`);
+  // The code typed back, lower case and without dashes, gives the same public credential.
+  await page.fill("#make-check", code.replaceAll("-", "").toLowerCase());
+  await page.click("#make-check-form button[type=submit]");
+  await page.locator("#make-check-result[data-ok]").waitFor({ timeout: 5000 });
+  check((await page.getAttribute("#make-check-result", "data-ok")) === "true",
+    `the code parses back to the same public credential: "${(await page.textContent("#make-check-result")).trim()}"`);
+  check((await page.inputValue("#make-check")) === "", "the typed code is cleared");
+  // A mistyped code (two characters swapped) is refused by its checksum.
+  const chars = code.replaceAll("-", "").split("");
+  const i = chars.findIndex((c, j) => j > 0 && c !== chars[j - 1]);
+  [chars[i - 1], chars[i]] = [chars[i], chars[i - 1]];
+  await page.fill("#make-check", chars.join(""));
+  await page.click("#make-check-form button[type=submit]");
+  await page.locator("#error").waitFor({ state: "visible", timeout: 5000 });
+  const typo = (await page.getAttribute("#error", "data-code")) || "";
+  check(typo === "ERR_CREDENTIAL_CHECKSUM", `a mistyped code is refused: ${typo} "${(await page.textContent("#error")).trim()}"`);
+  // Hide the code: gone from the page.
+  await page.click("#make-hide");
+  check((await page.textContent("#make-code")) === "" && (await page.locator("#make-code-box").isHidden()),
+    "hiding removes the code from the page");
+  check(!(await page.content()).includes(code), "the code is nowhere in the page any more");
+  // Back to voting.
+  await page.click("#make-back");
+  check(await page.locator("#step-credential").isVisible(), "back returns to the credential step");
 
   check(problems.length === 0, `no console error or CSP violation${problems.length ? ": " + problems.join("; ") : ""}`);
 } finally {

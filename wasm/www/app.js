@@ -50,6 +50,8 @@ function localized(text) {
 
 function show(step) {
   for (const s of document.querySelectorAll("main > section")) s.hidden = s.id !== step;
+  // The way to make one's own credential, wherever the page is, once the wasm runs.
+  $("make-entry").hidden = !state.wasm || step === "step-make";
   if (step === "step-done") $("step-check").hidden = false;
   const h = $(step).querySelector("h2, label, p");
   $("main").focus({ preventScroll: false });
@@ -164,6 +166,10 @@ async function start() {
     if (err.code !== "ERR_NO_SECURE_RNG") show("step-nowasm");
     return;
   }
+  $("make-entry").hidden = false;
+  // `#make`: the organizers' link for voters who make their own credential
+  // (the election need not be open, nor its credential list posted).
+  if (fragment.has("make")) { status(""); openMake(); return; }
   if (!electionId) { status(""); show("step-check"); return; }
   try {
     const info = JSON.parse(await getJson("board"));
@@ -421,5 +427,93 @@ $("download-receipt").addEventListener("click", () => {
   download(`receipt-${r.short_code}.json`, state.receipt, "application/json");
 });
 $("check-form").addEventListener("submit", checkReceiptFile);
+
+
+// ---------- making one's own credential (spec/client.md §8.4) ----------
+// The secret code is made by the wasm from the platform's secure
+// generator, shown once, never stored or sent; only the public credential
+// (64 lower-case hex digits) is copied or saved, for the authority.
+function openMake() {
+  clearError();
+  const current = [...document.querySelectorAll("main > section")].find((s) => !s.hidden);
+  state.beforeMake = current ? current.id : null;
+  show("step-make");
+}
+
+function makeCredential() {
+  clearError();
+  if (state.made) return; // one credential per visit: the voter may already have sent it
+  let made;
+  try { made = state.wasm.generateCredential(); } catch (e) { showError(parseError(e)); return; }
+  try {
+    state.made = { public: made.publicCredential() };
+    $("make-code").textContent = made.code();
+  } finally { made.free(); }
+  $("make-public").textContent = state.made.public;
+  $("make-generate").hidden = true;
+  $("make-result").hidden = false;
+  $("make-code").scrollIntoView({ block: "nearest" });
+}
+
+function hideMadeCode() {
+  $("make-code").textContent = "";
+  $("make-code-box").hidden = true;
+  $("make-hide").hidden = true;
+  $("make-hidden").hidden = false;
+}
+
+// A dynamic message that follows the language switch (applyLanguage
+// re-translates every [data-t]).
+function say(id, key, cls) {
+  const el = $(id);
+  el.dataset.t = key;
+  el.textContent = tr(key);
+  el.className = cls || "";
+}
+
+async function copyPublic() {
+  try {
+    await navigator.clipboard.writeText(state.made.public);
+    say("make-copied", "copied", "ok");
+  } catch (_) {
+    const range = document.createRange();
+    range.selectNodeContents($("make-public"));
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    say("make-copied", "copy_select");
+  }
+}
+
+function checkMadeCode(ev) {
+  ev.preventDefault();
+  clearError();
+  const input = $("make-check");
+  const code = input.value;
+  input.value = "";
+  let pub;
+  try { pub = state.wasm.publicCredential(code); } catch (e) {
+    $("make-check-result").textContent = "";
+    showError(parseError(e));
+    return;
+  }
+  const ok = pub === state.made.public;
+  say("make-check-result", ok ? "make_check_ok" : "make_check_bad", ok ? "ok" : "error");
+  $("make-check-result").dataset.ok = String(ok);
+}
+
+$("make-open").addEventListener("click", openMake);
+$("make-generate").addEventListener("click", makeCredential);
+$("make-hide").addEventListener("click", hideMadeCode);
+$("make-copy").addEventListener("click", copyPublic);
+$("make-download").addEventListener("click", () => {
+  download(`public-credential-${electionId || "urna"}.txt`, `${state.made.public}\n`, "text/plain");
+});
+$("make-check-form").addEventListener("submit", checkMadeCode);
+$("make-back").addEventListener("click", () => {
+  clearError();
+  if (state.beforeMake) show(state.beforeMake);
+  else { $("step-make").hidden = true; $("make-entry").hidden = false; }
+});
 
 start();

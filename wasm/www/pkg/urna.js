@@ -1,4 +1,63 @@
 /**
+ * A credential the voter makes on their own device (`spec/client.md`
+ * §8.4): the secret code, which only the page shows and only the voter
+ * keeps, and the public credential sent to the credential authority.
+ */
+export class NewCredential {
+    static __wrap(ptr) {
+        const obj = Object.create(NewCredential.prototype);
+        obj.__wbg_ptr = ptr;
+        NewCredentialFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        NewCredentialFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_newcredential_free(ptr, 0);
+    }
+    /**
+     * The secret credential code, in nine groups of six characters
+     * (`spec/client.md` §2.2). Show it once; never store or send it.
+     * @returns {string}
+     */
+    code() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.newcredential_code(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The public credential: 64 lower-case hex digits of the public key
+     * `X = x·G` (`spec/client.md` §2.3), what the authority registers.
+     * @returns {string}
+     */
+    publicCredential() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.newcredential_publicCredential(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+}
+if (Symbol.dispose) NewCredential.prototype[Symbol.dispose] = NewCredential.prototype.free;
+
+/**
  * An audited ballot and the draft to encrypt afresh.
  */
 export class WasmAudit {
@@ -627,6 +686,48 @@ export function checkSecureRng() {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
+
+/**
+ * Make a fresh credential from the platform's secure generator
+ * (`ERR_NO_SECURE_RNG` without one).
+ * @returns {NewCredential}
+ */
+export function generateCredential() {
+    const ret = wasm.generateCredential();
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return NewCredential.__wrap(ret[0]);
+}
+
+/**
+ * The public credential (64 lower-case hex digits) of a typed credential
+ * code, so a voter can check that the code they wrote down is the one
+ * they made; fails like any typed code (`ERR_CREDENTIAL_CHECKSUM`,
+ * `ERR_CREDENTIAL_FORMAT`).
+ * @param {string} code
+ * @returns {string}
+ */
+export function publicCredential(code) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+        const ptr0 = passStringToWasm0(code, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.publicCredential(ptr0, len0);
+        var ptr2 = ret[0];
+        var len2 = ret[1];
+        if (ret[3]) {
+            ptr2 = 0; len2 = 0;
+            throw takeFromExternrefTable0(ret[2]);
+        }
+        deferred3_0 = ptr2;
+        deferred3_1 = len2;
+        return getStringFromWasm0(ptr2, len2);
+    } finally {
+        wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
@@ -740,6 +841,9 @@ function __wbg_get_imports() {
     };
 }
 
+const NewCredentialFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_newcredential_free(ptr, 1));
 const WasmAuditFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_wasmaudit_free(ptr, 1));
