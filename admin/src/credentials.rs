@@ -54,7 +54,7 @@ pub fn read_voters(text: &str) -> Result<Vec<Voter>, VoterListError> {
 
 /// Read a voter list whose voters made their own credentials: the columns
 /// of [`read_voters`] plus `public_credential`, the 64 hex digits the
-/// voting page showed the voter (`spec/client.md` §8). A key that is not
+/// voting page showed the voter (`spec/client.md` §8.4). A key that is not
 /// a valid credential, or one given twice, names its line.
 pub fn read_voters_with_public(
     text: &str,

@@ -25,7 +25,10 @@ fn voting_page_casts_real_votes_in_headless_chromium() {
     })
     .unwrap();
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/browser/vote.mjs");
+    let script = format!(
+        "{}/../tests/browser/vote.mjs",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    );
     let out = Command::new("node")
         .arg(script)
         .arg(&started.url)

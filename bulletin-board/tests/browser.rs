@@ -24,7 +24,10 @@ async fn voting_page_in_headless_chromium() {
         .expect("a fingerprint")
         .to_string();
     let url = format!("http://{}/vote/{}", b.addr, s.id);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/browser/smoke.mjs");
+    let script = format!(
+        "{}/../tests/browser/smoke.mjs",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    );
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script)
@@ -62,7 +65,10 @@ async fn result_page_in_headless_chromium() {
     let totals = serde_json::to_string(&r.totals).unwrap();
     let base = format!("http://{}", b.addr);
     let id = s.id.clone();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/browser/result.mjs");
+    let script = format!(
+        "{}/../tests/browser/result.mjs",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    );
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script)

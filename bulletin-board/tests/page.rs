@@ -9,7 +9,10 @@ use hyper::StatusCode;
 use urna_board::page::PAGE_CSP;
 
 fn www(path: &str) -> Vec<u8> {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm/www/").to_string() + path;
+    let p = format!(
+        "{}/../wasm/www/",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    ) + path;
     std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 

@@ -1349,7 +1349,14 @@ fn error_codes_of_the_ceremony() {
 // ------------------------------------------------------------------ vectors
 
 const VECTOR_SEED: u64 = 0x75726e61_646b6731; // "urnadkg1"
-const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/dkg.json");
+/// Read at run time, not compile time: the build cache is shared between
+/// checkouts, so a compile-time path may name another (or a deleted) one.
+fn vectors_path() -> String {
+    format!(
+        "{}/../spec/vectors/dkg.json",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    )
+}
 
 fn hex32(b: &[u8]) -> String {
     hex::encode(b)
@@ -1418,12 +1425,12 @@ fn vector_json() -> serde_json::Value {
 #[ignore]
 fn generate_dkg_vectors() {
     let text = serde_json::to_string_pretty(&vector_json()).unwrap() + "\n";
-    std::fs::write(VECTORS_PATH, text).unwrap();
+    std::fs::write(vectors_path(), text).unwrap();
 }
 
 #[test]
 fn dkg_vectors_are_reproduced() {
-    let text = std::fs::read_to_string(VECTORS_PATH).unwrap();
+    let text = std::fs::read_to_string(vectors_path()).unwrap();
     let committed: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(
         committed,
@@ -1434,7 +1441,7 @@ fn dkg_vectors_are_reproduced() {
 
 #[test]
 fn dkg_vectors_verify_from_the_file_alone() {
-    let text = std::fs::read_to_string(VECTORS_PATH).unwrap();
+    let text = std::fs::read_to_string(vectors_path()).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let bytes = |x: &serde_json::Value| hex::decode(x.as_str().unwrap()).unwrap();
     let p = CeremonyParams::from_bytes(&bytes(&v["params"])).unwrap();
@@ -1520,7 +1527,10 @@ fn dkg_vectors_verify_from_the_file_alone() {
 /// as `**(ID)**` in section N of the spec (STYLE example 3).
 #[test]
 fn spec_ids_cited_in_dkg_code_exist() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let root = format!(
+        "{}/..",
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo")
+    );
     let spec = std::fs::read_to_string(format!("{root}/spec/trustees.md")).unwrap();
     // Section number → ids defined in it (subsections included).
     let mut current = String::new();

@@ -21,7 +21,10 @@ use urna_log::{
 };
 
 fn load() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/vectors/log.json");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo"),
+    )
+    .join("../spec/vectors/log.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

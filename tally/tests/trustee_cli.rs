@@ -503,13 +503,13 @@ fn key_file_protection() {
 }
 
 #[test]
-fn help_says_files_only_for_now() {
+fn help_says_how_to_get_messages_from_the_board() {
     let run = tally(Path::new("."), &["trustee", "round2", "--help"], Pass::None).ok();
-    assert!(run
-        .stdout
-        .contains("A board URL will be accepted once the board exists"));
+    assert!(run.stdout.contains("tally trustee fetch"), "{}", run.stdout);
     let run = tally(Path::new("."), &["trustee", "--help"], Pass::None).ok();
-    for cmd in ["init", "round1", "round4", "check", "decrypt"] {
+    for cmd in [
+        "init", "round1", "round4", "check", "decrypt", "post", "fetch",
+    ] {
         assert!(run.stdout.contains(cmd), "{}", run.stdout);
     }
 }

@@ -291,7 +291,7 @@ fn check(citations: &[Citation], index: &SpecIndex) -> Vec<String> {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo"))
         .parent()
         .expect("tests/ lives inside the workspace")
         .to_path_buf()
