@@ -12,6 +12,7 @@ pub mod bench;
 pub mod ceremony;
 pub mod cli;
 pub mod demo;
+pub mod evidence;
 pub mod report;
 pub mod sample;
 pub mod treehead;
