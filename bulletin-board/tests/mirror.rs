@@ -102,8 +102,13 @@ async fn serve(router: Router) -> std::net::SocketAddr {
     addr
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn e11_mirror_verifies_republishes_and_refuses_a_tampered_entry() {
+both_backends!(e11_mirror_verifies_republishes_and_refuses_a_tampered_entry);
+
+/// The mirror's own database on `backend` (the board's on SQLite).
+async fn e11_mirror_verifies_republishes_and_refuses_a_tampered_entry(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let s = sample();
     let board = TestBoard::start(Backend::Sqlite).await.unwrap();
     post_all(&board, &s.id, s.setup(), 0).await;
@@ -126,7 +131,6 @@ async fn e11_mirror_verifies_republishes_and_refuses_a_tampered_entry() {
             .with_state(proxy.clone()),
     )
     .await;
-    let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let m = mirror_of(&format!("http://{paddr}"), &db, vec![]).await;
     assert_eq!(
         m.board_key, board.public,
@@ -234,6 +238,91 @@ async fn e11_mirror_verifies_republishes_and_refuses_a_tampered_entry() {
 
     m.shutdown().await;
     board.stop().await;
+    db.cleanup().await;
+}
+
+both_backends!(mirror_tables_are_append_only_and_idempotent);
+
+/// The relay queue and the evidence table on both databases.
+async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
+    use urna_board::store::{EvidenceRow, RelayOutcome, RelayRow};
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let store = urna_board::store::open(&db.url).await.unwrap();
+    let row = RelayRow {
+        election: "e1".into(),
+        tracking_code: [7; 32],
+        entry: vec![5, 1, 2, 3],
+        received_ms: 1000,
+        promise: vec![9; 255],
+        outcome: None,
+    };
+    assert!(store.relay_enqueue(&row).await.unwrap());
+    let other = RelayRow {
+        entry: vec![5, 9, 9],
+        received_ms: 2000,
+        ..row.clone()
+    };
+    assert!(
+        !store.relay_enqueue(&other).await.unwrap(),
+        "one row per ballot"
+    );
+    let second = RelayRow {
+        tracking_code: [8; 32],
+        received_ms: 1500,
+        ..row.clone()
+    };
+    assert!(store.relay_enqueue(&second).await.unwrap());
+    assert_eq!(
+        store.relay_rows(Some("e1")).await.unwrap(),
+        vec![row.clone(), second.clone()]
+    );
+    assert!(store.relay_rows(Some("e2")).await.unwrap().is_empty());
+    let done = RelayOutcome {
+        delivered: true,
+        detail: "{}".into(),
+        at_ms: 3000,
+    };
+    store.relay_finish("e1", [7; 32], &done).await.unwrap();
+    let refused = RelayOutcome {
+        delivered: false,
+        detail: "ERR_X: no".into(),
+        at_ms: 4000,
+    };
+    store.relay_finish("e1", [7; 32], &refused).await.unwrap();
+    let rows = store.relay_rows(None).await.unwrap();
+    assert_eq!(rows[0].outcome, Some(done), "the first outcome stays");
+    assert_eq!(rows[1].outcome, None);
+    let ev = EvidenceRow {
+        election: "e1".into(),
+        kind: "split_view".into(),
+        found_ms: 5,
+        evidence: vec![1, 2, 3],
+    };
+    assert!(store.add_evidence(&ev).await.unwrap());
+    assert!(!store.add_evidence(&ev).await.unwrap(), "kept once");
+    assert_eq!(store.evidence().await.unwrap(), vec![ev]);
+    // Triggers refuse to change or remove any of it.
+    for sql in [
+        "UPDATE relay_queue SET received_ms = 0",
+        "DELETE FROM relay_outcomes",
+        "DELETE FROM evidence",
+    ] {
+        use sqlx::Connection;
+        let r = match backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                sqlx::query(sql).execute(&mut c).await.map(|_| ())
+            }
+        };
+        assert!(r.is_err(), "{sql} was allowed");
+    }
+    drop(store);
     db.cleanup().await;
 }
 
