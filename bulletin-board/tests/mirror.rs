@@ -61,23 +61,56 @@ async fn status(addr: std::net::SocketAddr) -> serde_json::Value {
 // ---------------------------------------------------------------- E11
 
 /// A proxy in front of the board that alters the hex of every entry at
-/// index `tamper_from` or later (`u64::MAX`: none).
+/// index `tamper_from` or later (`u64::MAX`: none), or answers 502 to
+/// everything while `down` (the board is cut off).
 #[derive(Clone)]
 struct Proxy {
     board: String,
     tamper_from: Arc<AtomicU64>,
+    down: Arc<std::sync::atomic::AtomicBool>,
 }
 
-async fn proxy_get(State(p): State<Proxy>, uri: Uri) -> (StatusCode, Json<serde_json::Value>) {
+impl Proxy {
+    fn new(board: std::net::SocketAddr) -> Self {
+        Proxy {
+            board: format!("http://{board}"),
+            tamper_from: Arc::new(AtomicU64::new(u64::MAX)),
+            down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        }
+    }
+}
+
+async fn proxy_any(
+    State(p): State<Proxy>,
+    method: axum::http::Method,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> (StatusCode, Json<serde_json::Value>) {
+    if p.down.load(Ordering::SeqCst) {
+        return (
+            StatusCode::BAD_GATEWAY,
+            Json(serde_json::json!({"code": "ERR_HTTP", "message": "cut off"})),
+        );
+    }
     let url = format!("{}{}", p.board, uri);
     let from = p.tamper_from.load(Ordering::SeqCst);
-    let (status, mut v) = tokio::task::spawn_blocking(move || match ureq::get(&url).call() {
-        Ok(resp) => (
-            resp.status(),
-            resp.into_json::<serde_json::Value>().unwrap(),
-        ),
-        Err(ureq::Error::Status(s, resp)) => (s, resp.into_json().unwrap()),
-        Err(e) => panic!("proxy: {e}"),
+    let post = method == axum::http::Method::POST;
+    let (status, mut v) = tokio::task::spawn_blocking(move || {
+        let r = if post {
+            ureq::post(&url)
+                .set("content-type", "application/json")
+                .send_bytes(&body)
+        } else {
+            ureq::get(&url).call()
+        };
+        match r {
+            Ok(resp) => (
+                resp.status(),
+                resp.into_json::<serde_json::Value>().unwrap(),
+            ),
+            Err(ureq::Error::Status(s, resp)) => (s, resp.into_json().unwrap()),
+            Err(e) => panic!("proxy: {e}"),
+        }
     })
     .await
     .unwrap();
@@ -93,6 +126,10 @@ async fn proxy_get(State(p): State<Proxy>, uri: Uri) -> (StatusCode, Json<serde_
         }
     }
     (StatusCode::from_u16(status).unwrap(), Json(v))
+}
+
+async fn serve_proxy(p: &Proxy) -> std::net::SocketAddr {
+    serve(Router::new().fallback(proxy_any).with_state(p.clone())).await
 }
 
 async fn serve(router: Router) -> std::net::SocketAddr {
@@ -121,16 +158,8 @@ async fn e11_mirror_verifies_republishes_and_refuses_a_tampered_entry(backend: B
     )
     .await;
 
-    let proxy = Proxy {
-        board: format!("http://{}", board.addr),
-        tamper_from: Arc::new(AtomicU64::new(u64::MAX)),
-    };
-    let paddr = serve(
-        Router::new()
-            .fallback(get(proxy_get))
-            .with_state(proxy.clone()),
-    )
-    .await;
+    let proxy = Proxy::new(board.addr);
+    let paddr = serve_proxy(&proxy).await;
     let m = mirror_of(&format!("http://{paddr}"), &db, vec![]).await;
     assert_eq!(
         m.board_key, board.public,
@@ -323,6 +352,136 @@ async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
         assert!(r.is_err(), "{sql} was allowed");
     }
     drop(store);
+    db.cleanup().await;
+}
+
+// ------------------------------------------------- store-and-forward
+
+/// A friend with connectivity submits someone's sealed ballot file through
+/// a mirror while the board is cut off (what `urna-vote submit --board
+/// MIRROR FILE` does): the mirror queues it with a signed promise; once
+/// the board is back the same submission returns the board's receipt,
+/// which the voter cross-checks against the mirror. A server showing a
+/// head of the board key that forks from the receipt's is caught, with
+/// evidence `tally check-evidence` confirms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e11_sealed_ballot_file_through_a_mirror_while_the_board_is_cut_off() {
+    use voter_client::http::{cross_check, HttpBoard};
+    use voter_client::{BallotFile, BoardApi, ClientError, Election, ExpectedFingerprint};
+
+    let s = sample();
+    let board = TestBoard::start(Backend::Sqlite).await.unwrap();
+    post_all(&board, &s.id, s.setup(), 0).await;
+    let proxy = Proxy::new(board.addr);
+    let paddr = serve_proxy(&proxy).await;
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let m = mirror_of(&format!("http://{paddr}"), &db, vec![]).await;
+    let want = head_of(board.addr, &s.id).await;
+    until("the mirror catches up", || async {
+        head_of(m.addr, &s.id).await == want
+    })
+    .await;
+
+    // The voter sealed a ballot offline and handed over the file.
+    let file = BallotFile::from_ballot(&s.id, s.encrypt(6, 0, 700).0)
+        .unwrap()
+        .to_bytes();
+    let submit = |file: Vec<u8>, url: String| {
+        tokio::task::spawn_blocking(move || {
+            let f = BallotFile::from_bytes(&file).unwrap();
+            let http = HttpBoard::new(&url);
+            let bundle = http.election_bundle(f.election_id()).unwrap();
+            let election =
+                Election::load(&bundle, &ExpectedFingerprint::Full(f.fingerprint())).unwrap();
+            f.verify(&election).unwrap();
+            f.submit(&http, &election)
+        })
+    };
+    proxy.down.store(true, Ordering::SeqCst);
+    let murl = format!("http://{}", m.addr);
+    let r = submit(file.clone(), murl.clone()).await.unwrap();
+    let Err(ClientError::Queued { answer }) = r else {
+        panic!("expected a queued answer, got {r:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(v["status"], "queued");
+    assert_eq!(v["mirror_key"], hex::encode(m.mirror_key.to_bytes()));
+
+    // The board comes back; the relay delivers; the same submission now
+    // returns the board's receipt.
+    proxy.down.store(false, Ordering::SeqCst);
+    until("delivered", || async {
+        status(m.addr).await["elections"][0]["relay"]["delivered"] == 1
+    })
+    .await;
+    let receipt = submit(file.clone(), murl.clone()).await.unwrap().unwrap();
+    receipt.verify().unwrap();
+    assert_eq!(receipt.board_key, board.public);
+
+    // Cross-check the receipt's head against the mirror (it catches up).
+    let head = receipt.board.tree_head;
+    until("the mirror holds the ballot", || async {
+        head_of(m.addr, &s.id).await == Some(head)
+    })
+    .await;
+    let (burl, key, id) = (format!("http://{}", board.addr), board.public, s.id.clone());
+    let ok = {
+        let (burl, murl, id) = (burl.clone(), murl.clone(), id.clone());
+        tokio::task::spawn_blocking(move || {
+            cross_check(
+                &HttpBoard::new(&burl),
+                &HttpBoard::new(&murl),
+                &id,
+                &key,
+                &head,
+            )
+        })
+        .await
+        .unwrap()
+    };
+    assert_eq!(ok.unwrap(), head);
+
+    // A "mirror" run by whoever holds the seized board key shows a head
+    // of the same size over another history: split view, with evidence.
+    let seed = hex::decode(std::fs::read_to_string(board.db.key_file()).unwrap().trim()).unwrap();
+    let stolen = BoardKey::from_seed(&<[u8; 32]>::try_from(seed).unwrap());
+    let fake = Arc::new(fork(
+        &stolen,
+        &s.id,
+        {
+            let mut e = s.setup().to_vec();
+            e.push(s.ballot(7, 0, 701));
+            e
+        },
+        head.timestamp_ms + 1,
+    ));
+    assert_eq!(fake.head.tree_size, head.tree_size);
+    let faddr = serve_fork(fake).await;
+    let furl = format!("http://{faddr}");
+    let err = tokio::task::spawn_blocking(move || {
+        cross_check(
+            &HttpBoard::new(&burl),
+            &HttpBoard::new(&furl),
+            &id,
+            &key,
+            &head,
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(err.code(), "ERR_LOG_EQUIVOCATION");
+    let ClientError::Inconsistent {
+        evidence: Some(ev), ..
+    } = err
+    else {
+        panic!("no evidence: {err:?}")
+    };
+    let (_, kind) = tally::evidence::check_evidence_file(ev.as_bytes()).unwrap();
+    assert!(matches!(kind, urna_log::EvidenceKind::SplitView { .. }));
+
+    m.shutdown().await;
+    board.stop().await;
     db.cleanup().await;
 }
 
