@@ -40,7 +40,7 @@ use crate::mirror::{find_conflict, kind_name, MirrorError, MirrorState, Upstream
 use crate::sequencer::lookup;
 
 /// Most heads one push may carry.
-pub const MAX_PUSHED_HEADS: usize = 64;
+pub const MAX_PUSHED_HEADS: usize = 16;
 
 /// What checking one head against the verified log found.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -78,9 +78,16 @@ pub async fn check_head(
     let Some(shared) = lookup(&s.app.registry, id) else {
         return Ok(Verdict::UnknownElection);
     };
-    // (G2) against every head this mirror verified.
-    for stored in s.app.store.heads(id, u64::MAX).await? {
-        let Ok(h) = SignedTreeHead::decode(&stored.head) else {
+    // (G2) Stored heads grow in size and time (the mirror enforces
+    // (L19), (L20)), so only two can pair with `head`: the one of the
+    // same size (split view, L25) and the first larger one, the earliest
+    // of those that `head` could roll back (L26). Two signature checks,
+    // however long the log: pushes are anonymous.
+    let stored = s.app.store.heads(id, u64::MAX).await?;
+    let same = stored.iter().find(|h| h.tree_size == head.tree_size);
+    let next = stored.iter().find(|h| h.tree_size > head.tree_size);
+    for candidate in [same, next].into_iter().flatten() {
+        let Ok(h) = SignedTreeHead::decode(&candidate.head) else {
             continue;
         };
         if let Some(ev) = Evidence::from_heads(key, h, head) {

@@ -445,8 +445,10 @@ impl MirrorState {
                     ));
                 }
                 if head.tree_size < l.tree_size {
-                    // An older head (a stale cache or a restored backup):
-                    // never go back (L19); a fork shows as a conflicting leaf.
+                    // An older head (a stale cache in front of the board,
+                    // or a restored backup): never go back (L19). A fork
+                    // shows as a conflicting leaf; otherwise wait for a
+                    // current head.
                     let shared = lookup(&self.app.registry, id);
                     drop(machines);
                     if let Some(shared) = shared {
@@ -454,10 +456,13 @@ impl MirrorState {
                             find_conflict(&self.upstream, &self.log_key(), &shared, l, head).await?
                         {
                             self.keep_evidence(id, &ev).await?;
+                            return Err(MirrorError::Misbehaviour(
+                                "the board's head forks from the verified log".into(),
+                            ));
                         }
                     }
-                    return Err(MirrorError::Misbehaviour(format!(
-                        "ERR_CHECKPOINT_INVALID: the board's head has {} entries, fewer than the {} already verified (L19)",
+                    return Err(MirrorError::Unreachable(format!(
+                        "the upstream serves a head of {} entries, older than the {} already verified (L19); waiting for a current one",
                         head.tree_size, l.tree_size
                     )));
                 }

@@ -60,6 +60,9 @@ async fn status(addr: std::net::SocketAddr) -> serde_json::Value {
 
 // ---------------------------------------------------------------- E11
 
+/// An entry index and the bytes served there instead.
+type Substitute = Option<(u64, Vec<u8>)>;
+
 /// A proxy in front of the board that alters the hex of every entry at
 /// index `tamper_from` or later (`u64::MAX`: none), or answers 502 to
 /// everything while `down` (the board is cut off).
@@ -68,6 +71,8 @@ struct Proxy {
     board: String,
     tamper_from: Arc<AtomicU64>,
     down: Arc<std::sync::atomic::AtomicBool>,
+    /// Serve these bytes instead of the entry at this index.
+    substitute: Arc<std::sync::Mutex<Substitute>>,
 }
 
 impl Proxy {
@@ -76,6 +81,7 @@ impl Proxy {
             board: format!("http://{board}"),
             tamper_from: Arc::new(AtomicU64::new(u64::MAX)),
             down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            substitute: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 }
@@ -115,7 +121,13 @@ async fn proxy_any(
     .await
     .unwrap();
     if uri.path().ends_with("/entries") {
+        let substitute = p.substitute.lock().unwrap().clone();
         for row in v["entries"].as_array_mut().unwrap() {
+            if let Some((at, bytes)) = &substitute {
+                if row["index"].as_u64() == Some(*at) {
+                    row["entry"] = serde_json::Value::String(hex::encode(bytes));
+                }
+            }
             if row["index"].as_u64().unwrap() >= from {
                 let mut hex_entry = row["entry"].as_str().unwrap().to_string();
                 // Flip the last hex digit (a signature or proof byte).
@@ -352,6 +364,43 @@ async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
         assert!(r.is_err(), "{sql} was allowed");
     }
     drop(store);
+    db.cleanup().await;
+}
+
+/// An entry the state machine accepts (a valid ballot) but that is not
+/// the one the board signed: only the recomputed root shows it (M3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e11_mirror_refuses_a_valid_entry_the_board_did_not_sign() {
+    let s = sample();
+    let board = TestBoard::start(Backend::Sqlite).await.unwrap();
+    post_all(&board, &s.id, s.setup(), 0).await;
+    let proxy = Proxy::new(board.addr);
+    let n = s.setup().len() as u64;
+    *proxy.substitute.lock().unwrap() = Some((n, s.ballot(4, 0, 801)));
+    let paddr = serve_proxy(&proxy).await;
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let m = mirror_of(&format!("http://{paddr}"), &db, vec![]).await;
+    let setup = head_of(board.addr, &s.id).await;
+    until("the mirror copies the setup", || async {
+        head_of(m.addr, &s.id).await == setup
+    })
+    .await;
+    post_all(&board, &s.id, &[s.ballot(3, 0, 802)], n).await;
+    until("the mirror halts", || async {
+        !status(m.addr).await["elections"][0]["halted"].is_null()
+    })
+    .await;
+    let reason = status(m.addr).await["elections"][0]["halted"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("ERR_LOG_INCONSISTENT") && reason.contains("root"),
+        "{reason}"
+    );
+    assert_eq!(head_of(m.addr, &s.id).await, setup, "the last good state");
+    m.shutdown().await;
+    board.stop().await;
     db.cleanup().await;
 }
 
@@ -666,6 +715,36 @@ async fn e05_lying_board_is_caught_by_mirror_gossip_with_checkable_evidence() {
         .unwrap()
         .iter()
         .any(|e| e["kind"] == "split_view"));
+    // A smaller tree signed later than a verified head is a rollback (L26).
+    let back = key
+        .sign_tree_head(
+            fa.head.tree_size - 1,
+            t0 + 10,
+            fa.tree.root_at(fa.head.tree_size - 1).unwrap(),
+        )
+        .unwrap();
+    let a = request(
+        m1.addr,
+        Method::POST,
+        "/api/gossip/tree-heads",
+        Some(
+            serde_json::to_vec(&serde_json::json!({"election": s.id, "tree_heads": [back]}))
+                .unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(a.code(), "ERR_LOG_EQUIVOCATION");
+    let v = request(m1.addr, Method::GET, "/api/evidence", None)
+        .await
+        .json();
+    let rollback = v["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "rollback")
+        .expect("rollback evidence kept");
+    let (_, kind) = tally::evidence::check_evidence_file(rollback.to_string().as_bytes()).unwrap();
+    assert_eq!(kind, urna_log::EvidenceKind::Rollback);
     // A head the board key did not sign is ignored as a forgery (G1).
     let mut forged = other;
     forged.signature[5] ^= 1;
