@@ -610,6 +610,11 @@ fn apply_all(
     head: SignedTreeHead,
 ) -> Result<crate::store::ElectionCommit, String> {
     let now = now_ms();
+    // Batch verification (DESIGN: one multiscalar multiplication over many
+    // proofs) of each run of ballots, once the election context is fixed;
+    // the verdicts are handed to `apply`, which falls back to checking a
+    // ballot alone only when it has none.
+    let mut verdicts: HashMap<usize, Result<(), urna_election::ElectionError>> = HashMap::new();
     for (k, bytes) in fetched.iter().enumerate() {
         let i = from + k as u64;
         let refused = |what: String| {
@@ -639,8 +644,21 @@ fn apply_all(
                 *machine = Some(m);
             }
             Some(m) => {
-                m.apply(&entry, bytes, false, None, now)
+                if matches!(entry, Entry::Ballot(_)) && !verdicts.contains_key(&k) {
+                    if let Some(ctx) = m.ctx().cloned() {
+                        batch_verify_run(&ctx, fetched, k, &mut verdicts);
+                    }
+                }
+                let outcome = m
+                    .apply(&entry, bytes, false, verdicts.remove(&k), now)
                     .map_err(|e| refused(format!("{}: {}", e.code, e.message)))?;
+                // A board never appends the same ballot twice (B3).
+                if let crate::election::Outcome::Duplicate { info, .. } = outcome {
+                    return Err(refused(format!(
+                        "ERR_DUPLICATE_BALLOT: the same ballot is already entry {}",
+                        info.seq
+                    )));
+                }
             }
         }
     }
@@ -653,6 +671,28 @@ fn apply_all(
             e.code, e.message
         )
     })
+}
+
+/// Batch-verify the run of ballot entries of `fetched` that starts at
+/// `start`, recording a verdict for each (entries that do not decode are
+/// left to `apply`, which refuses them by name).
+fn batch_verify_run(
+    ctx: &urna_election::ElectionContext,
+    fetched: &[Vec<u8>],
+    start: usize,
+    verdicts: &mut HashMap<usize, Result<(), urna_election::ElectionError>>,
+) {
+    let mut run = Vec::new();
+    for (k, bytes) in fetched.iter().enumerate().skip(start) {
+        match Entry::from_bytes(bytes) {
+            Ok(Entry::Ballot(b)) => run.push((k, b)),
+            _ => break,
+        }
+    }
+    let ballots: Vec<urna_election::EncryptedBallot> = run.iter().map(|(_, b)| b.clone()).collect();
+    for ((k, _), v) in run.iter().zip(urna_election::verify_ballots(ctx, &ballots)) {
+        verdicts.insert(*k, v);
+    }
 }
 
 /// The name of an evidence kind, as stored and served.

@@ -367,6 +367,51 @@ async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A whole election (ceremony, list, ballots with re-votes, an audit,
+/// close, decryption shares, result) copied by a mirror in one catch-up,
+/// every entry re-checked: the mirror's view and record equal the board's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e11_mirror_copies_and_rechecks_a_whole_election() {
+    let s = sample();
+    let board = TestBoard::start(Backend::Sqlite).await.unwrap();
+    post_all(&board, &s.id, &s.entries, 0).await;
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    let m = mirror_of(&format!("http://{}", board.addr), &db, vec![]).await;
+    let want = head_of(board.addr, &s.id).await;
+    until("the mirror catches up", || async {
+        head_of(m.addr, &s.id).await == want
+    })
+    .await;
+    let path = format!("/api/elections/{}", s.id);
+    let b = board.get(&path).await.json();
+    let mi = request(m.addr, Method::GET, &path, None).await.json();
+    assert_eq!(b, mi, "the mirror's election state is the board's");
+    assert_eq!(mi["state"], "closed");
+    assert_eq!(mi["result_posted"], true);
+    let rec = request(m.addr, Method::GET, &format!("{path}/record"), None).await;
+    let report = tally::verify::verify_record(&rec.body[..], None);
+    assert!(report.ok(), "{:?}", report.failures);
+    assert_eq!(
+        tally::sample::read_entries(&rec.body[..]).unwrap(),
+        s.entries
+    );
+    // The mirror takes no ballot after the close (the cut-off, K2).
+    let a = request(
+        m.addr,
+        Method::POST,
+        &format!("{path}/ballots"),
+        Some(
+            serde_json::to_vec(&serde_json::json!({"entry": hex::encode(s.ballot(0, 9, 901))}))
+                .unwrap(),
+        ),
+    )
+    .await;
+    assert_eq!(a.code(), "ERR_ELECTION_CLOSED");
+    m.shutdown().await;
+    board.stop().await;
+    db.cleanup().await;
+}
+
 /// An entry the state machine accepts (a valid ballot) but that is not
 /// the one the board signed: only the recomputed root shows it (M3).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
