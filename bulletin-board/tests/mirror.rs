@@ -37,13 +37,13 @@ async fn head_of(addr: std::net::SocketAddr, id: &str) -> Option<SignedTreeHead>
         .then(|| serde_json::from_value(a.json()["tree_head"].clone()).unwrap())
 }
 
-/// Poll until `f` holds (10 s at most).
+/// Poll until `f` holds (30 s at most: CI machines are slow and shared).
 async fn until<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..200 {
+    for _ in 0..600 {
         if f().await {
             return;
         }
