@@ -224,11 +224,10 @@ async fn queued_row(
     election: &str,
     code: &[u8; 32],
 ) -> Result<Option<RelayRow>, ApiError> {
-    let rows = s.app.store.relay_rows(Some(election)).await.map_err(|e| {
+    s.app.store.relay_row(election, *code).await.map_err(|e| {
         tracing::warn!(error = %e, "read failed");
         ApiError::storage()
-    })?;
-    Ok(rows.into_iter().find(|r| &r.tracking_code == code))
+    })
 }
 
 /// `POST /api/elections/{id}/ballots` on a mirror.
@@ -423,14 +422,14 @@ pub async fn relay_one(
 /// One pass over the queue, oldest first; stops at the first transient
 /// failure (the upstream is down: the next round retries).
 pub async fn relay_round(s: &Arc<MirrorState>) {
-    let rows = match s.app.store.relay_rows(None).await {
+    let rows = match s.app.store.relay_pending().await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the relay queue");
             return;
         }
     };
-    for row in rows.iter().filter(|r| r.outcome.is_none()) {
+    for row in &rows {
         match relay_one(s, row).await {
             Ok(Some(outcome)) => {
                 if !outcome.delivered {

@@ -333,8 +333,23 @@ async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
     };
     store.relay_finish("e1", [7; 32], &refused).await.unwrap();
     let rows = store.relay_rows(None).await.unwrap();
-    assert_eq!(rows[0].outcome, Some(done), "the first outcome stays");
+    assert_eq!(
+        rows[0].outcome,
+        Some(done.clone()),
+        "the first outcome stays"
+    );
     assert_eq!(rows[1].outcome, None);
+    assert_eq!(
+        store
+            .relay_row("e1", [7; 32])
+            .await
+            .unwrap()
+            .unwrap()
+            .outcome,
+        Some(done)
+    );
+    assert_eq!(store.relay_row("e1", [9; 32]).await.unwrap(), None);
+    assert_eq!(store.relay_pending().await.unwrap(), vec![second.clone()]);
     let ev = EvidenceRow {
         election: "e1".into(),
         kind: "split_view".into(),

@@ -207,6 +207,19 @@ pub trait Store: Send + Sync + 'static {
         let _ = election;
         Box::pin(async { unsupported() })
     }
+    /// Mirror: one queued ballot with its outcome, by its key.
+    fn relay_row<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+    ) -> BoxFut<'a, StoreResult<Option<RelayRow>>> {
+        let _ = (election, tracking_code);
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: the ballots still waiting for an outcome, oldest first.
+    fn relay_pending(&self) -> BoxFut<'_, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async { unsupported() })
+    }
     /// Mirror: record a queued ballot's final outcome (once; a second
     /// outcome is ignored).
     fn relay_finish<'a>(

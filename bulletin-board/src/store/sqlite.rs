@@ -253,6 +253,34 @@ impl Store for SqliteStore {
         })
     }
 
+    fn relay_row<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+    ) -> BoxFut<'a, StoreResult<Option<RelayRow>>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE q.election = ? AND q.tracking_code = ?",
+            )
+            .bind(election)
+            .bind(tracking_code.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(relay_row).transpose()
+        })
+    }
+
+    fn relay_pending(&self) -> BoxFut<'_, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE o.election IS NULL ORDER BY q.received_ms, q.tracking_code",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(relay_row).collect()
+        })
+    }
+
     fn relay_finish<'a>(
         &'a self,
         election: &'a str,
