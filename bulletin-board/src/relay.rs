@@ -455,7 +455,7 @@ pub async fn relay_round(s: &Arc<MirrorState>) {
 
 /// `GET /api/mirror/status` (`spec/api.md` §8.5).
 async fn status(State(s): State<Arc<MirrorState>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let rows = s.app.store.relay_rows(None).await.map_err(|e| {
+    let counts = s.app.store.relay_counts().await.map_err(|e| {
         tracing::warn!(error = %e, "read failed");
         ApiError::storage()
     })?;
@@ -478,15 +478,10 @@ async fn status(State(s): State<Arc<MirrorState>>) -> Result<Json<serde_json::Va
         .iter()
         .map(|id| {
             let st = status.get(id).cloned().unwrap_or_default();
-            let mine = rows.iter().filter(|r| &r.election == id);
-            let (mut queued, mut delivered, mut refused) = (0u64, 0u64, 0u64);
-            for r in mine {
-                match &r.outcome {
-                    None => queued += 1,
-                    Some(o) if o.delivered => delivered += 1,
-                    Some(_) => refused += 1,
-                }
-            }
+            let (queued, delivered, refused) = counts
+                .iter()
+                .find(|c| &c.0 == id)
+                .map_or((0, 0, 0), |c| (c.1, c.2, c.3));
             let head = crate::sequencer::lookup(&s.app.registry, id).map(|sh| sh.view().head);
             serde_json::json!({
                 "election_id": id,

@@ -350,6 +350,16 @@ async fn mirror_tables_are_append_only_and_idempotent(backend: Backend) {
     );
     assert_eq!(store.relay_row("e1", [9; 32]).await.unwrap(), None);
     assert_eq!(store.relay_pending().await.unwrap(), vec![second.clone()]);
+    let third = RelayRow {
+        election: "e2".into(),
+        ..row.clone()
+    };
+    assert!(store.relay_enqueue(&third).await.unwrap());
+    store.relay_finish("e2", [7; 32], &refused).await.unwrap();
+    assert_eq!(
+        store.relay_counts().await.unwrap(),
+        vec![("e1".to_string(), 1, 1, 0), ("e2".to_string(), 0, 0, 1)]
+    );
     let ev = EvidenceRow {
         election: "e1".into(),
         kind: "split_view".into(),

@@ -133,6 +133,9 @@ pub struct RelayRow {
     pub outcome: Option<RelayOutcome>,
 }
 
+/// `(election, queued, delivered, refused)`: a mirror's relay queue in numbers.
+pub type RelayCounts = (String, u64, u64, u64);
+
 /// How a relayed ballot ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelayOutcome {
@@ -218,6 +221,11 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Mirror: the ballots still waiting for an outcome, oldest first.
     fn relay_pending(&self) -> BoxFut<'_, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: per election, how many ballots are queued, delivered and
+    /// refused.
+    fn relay_counts(&self) -> BoxFut<'_, StoreResult<Vec<RelayCounts>>> {
         Box::pin(async { unsupported() })
     }
     /// Mirror: record a queued ballot's final outcome (once; a second

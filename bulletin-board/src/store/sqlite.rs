@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use super::{evidence_digest, EvidenceRow, RelayOutcome, RelayRow};
+use super::{evidence_digest, EvidenceRow, RelayCounts, RelayOutcome, RelayRow};
 use super::{
     to_32, to_i64, to_u64, BallotRow, BoxFut, ElectionCommit, Store, StoreError, StoreResult,
     StoredEntry, StoredHead,
@@ -278,6 +278,26 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
             rows.iter().map(relay_row).collect()
+        })
+    }
+
+    fn relay_counts(&self) -> BoxFut<'_, StoreResult<Vec<RelayCounts>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT q.election AS election, SUM(CASE WHEN o.election IS NULL THEN 1 ELSE 0 END) AS queued, SUM(CASE WHEN o.delivered = 1 THEN 1 ELSE 0 END) AS delivered, SUM(CASE WHEN o.delivered = 0 THEN 1 ELSE 0 END) AS refused FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code GROUP BY q.election ORDER BY q.election",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("election")?,
+                        to_u64(r.try_get("queued")?)?,
+                        to_u64(r.try_get("delivered")?)?,
+                        to_u64(r.try_get("refused")?)?,
+                    ))
+                })
+                .collect()
         })
     }
 
