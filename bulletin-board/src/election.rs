@@ -922,6 +922,46 @@ impl Machine {
         Ok(Some(commit))
     }
 
+    /// A mirror's commit (`spec/api.md` §8.1 (M3)): the staged entries
+    /// under the upstream board's signed tree head `head` (already
+    /// verified under the upstream key), which must cover exactly the
+    /// committed and staged entries with the same root. Nothing is signed
+    /// here: the mirror republishes the board's own head.
+    pub fn prepare_mirror_commit(
+        &mut self,
+        head: SignedTreeHead,
+        now_ms: u64,
+    ) -> Result<ElectionCommit, ApiError> {
+        let mut range = self.range.clone();
+        for e in &self.pending {
+            range.push(Hash(e.leaf_hash)).map_err(ApiError::internal)?;
+        }
+        if range.size() != head.tree_size || range.root() != head.root_hash {
+            return Err(ApiError::new(
+                "ERR_LOG_INCONSISTENT",
+                format!(
+                    "the {} entries fetched do not hash to the root of the board's signed tree head of size {}",
+                    range.size(),
+                    head.tree_size
+                ),
+            ));
+        }
+        let commit = ElectionCommit {
+            election: self.shared.id.clone(),
+            create: self.uncommitted.then_some(self.manifest_hash),
+            entries: self.pending.clone(),
+            ballots: self.pending_ballots.clone(),
+            head: StoredHead {
+                tree_size: head.tree_size,
+                head: head.to_bytes(),
+            },
+            head_timestamp_ms: head.timestamp_ms,
+            now_ms,
+        };
+        self.staged = Some((range, head));
+        Ok(commit)
+    }
+
     /// After a durable commit: publish the staged entries to handlers.
     pub fn committed(&mut self) {
         let Some((range, head)) = self.staged.take() else {

@@ -30,7 +30,9 @@ pub fn status_of(code: &str) -> StatusCode {
         | "ERR_INVALID"
         | "ERR_UNSUPPORTED_VERSION"
         | "ERR_BAD_REQUEST" => StatusCode::BAD_REQUEST,
-        "ERR_CREDENTIAL_UNKNOWN" | "ERR_CREDENTIAL_REVOKED" => StatusCode::FORBIDDEN,
+        "ERR_CREDENTIAL_UNKNOWN" | "ERR_CREDENTIAL_REVOKED" | "ERR_READ_ONLY" => {
+            StatusCode::FORBIDDEN
+        }
         "ERR_NOT_FOUND" => StatusCode::NOT_FOUND,
         "ERR_TIMEOUT" => StatusCode::REQUEST_TIMEOUT,
         "ERR_DUPLICATE_CIPHERTEXT"
@@ -40,7 +42,10 @@ pub fn status_of(code: &str) -> StatusCode {
         | "ERR_LIFECYCLE"
         | "ERR_CREDENTIALS_CHANGED"
         | "ERR_ELECTION_EXISTS"
-        | "ERR_INSUFFICIENT_SHARES" => StatusCode::CONFLICT,
+        | "ERR_INSUFFICIENT_SHARES"
+        | "ERR_LOG_EQUIVOCATION"
+        | "ERR_MIRROR_HALTED"
+        | "ERR_RELAY_REFUSED" => StatusCode::CONFLICT,
         "ERR_BODY_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
         "ERR_RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
         "ERR_STORAGE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,

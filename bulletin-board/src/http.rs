@@ -49,8 +49,12 @@ pub const ENTRY_BODY_LIMIT: usize = 2 * MAX_FRAME + 1024;
 pub struct AppState {
     /// Elections by id.
     pub registry: Registry,
-    /// The board key.
+    /// This server's own key: the board's (tree heads and promises), or a
+    /// mirror's (its promises and gossip only).
     pub keys: Arc<BoardKeys>,
+    /// The key whose signed tree heads this server serves: the board's own
+    /// public key, or on a mirror the upstream board's.
+    pub log_key: urna_log::BoardPublicKey,
     /// To the sequencer.
     pub tx: mpsc::Sender<Command>,
     /// Storage (read path).
@@ -64,18 +68,16 @@ pub struct AppState {
 type St = State<Arc<AppState>>;
 type ApiResult<T> = Result<T, ApiError>;
 
-/// The router with its middleware.
+/// The board's router with its middleware: the read routes, the
+/// submissions and the ballot lookup.
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
-    let api = Router::new()
-        .route("/api/board", get(board_info))
-        .route("/api/openapi.json", get(openapi))
+    let app = read_routes()
         .route(
             "/api/elections",
             get(list_elections)
                 .post(create_election)
                 .layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
         )
-        .route("/api/elections/{id}", get(election_info))
         .route(
             "/api/elections/{id}/ceremony",
             post(post_ceremony).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
@@ -113,6 +115,19 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
             "/api/elections/{id}/result",
             post(post_result).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
         )
+        .with_state(state);
+    with_middleware(app, request_timeout)
+}
+
+/// The read path a board and a mirror share (`spec/api.md` §5.9, §5.10),
+/// without `/api/elections` (a board adds it with its `POST`, a mirror
+/// read-only) and without the ballot lookup (a mirror answers it from
+/// its relay queue).
+pub(crate) fn read_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/board", get(board_info))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/elections/{id}", get(election_info))
         .route("/api/elections/{id}/entries", get(get_entries))
         .route("/api/elections/{id}/tree-head", get(get_tree_head))
         .route("/api/elections/{id}/proof/inclusion", get(get_inclusion))
@@ -136,15 +151,23 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .fallback(fallback)
-        .with_state(state);
+}
+
+/// `GET /api/elections` alone (a mirror's, without the `POST`).
+pub(crate) fn list_route() -> Router<Arc<AppState>> {
+    Router::new().route("/api/elections", get(list_elections))
+}
+
+/// The fallback and the middleware stack, shared by the board and the
+/// mirror (`spec/api.md` §7).
+pub(crate) fn with_middleware(app: Router, request_timeout: Duration) -> Router {
     let h = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::overriding(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         )
     };
-    api
+    app.fallback(fallback)
         // Innermost to outermost (the last `.layer` sees the request first).
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -206,7 +229,10 @@ pub(crate) fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
 }
 
-fn election(st: &AppState, id: Result<Path<String>, PathRejection>) -> ApiResult<Arc<Shared>> {
+pub(crate) fn election(
+    st: &AppState,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Arc<Shared>> {
     let Ok(Path(id)) = id else {
         return Err(ApiError::not_found("no such election"));
     };
@@ -223,7 +249,7 @@ struct EntryJson {
 }
 
 /// `{"entry": "<lower-case hex of the canonical entry bytes>"}` → bytes.
-fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
+pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large()
@@ -253,7 +279,7 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
 }
 
 /// Decode canonical entry bytes of the expected tag.
-fn decode_entry(raw: &[u8], want: u8, what: &str) -> ApiResult<Entry> {
+pub(crate) fn decode_entry(raw: &[u8], want: u8, what: &str) -> ApiResult<Entry> {
     match raw.first() {
         None => return Err(ApiError::new("ERR_ENCODING", "empty entry")),
         Some(t) if *t != want => {
@@ -511,8 +537,8 @@ struct BoardInfo {
 
 async fn board_info(State(st): St) -> Json<BoardInfo> {
     Json(BoardInfo {
-        board_key: hex::encode(st.keys.public.to_bytes()),
-        log_id: st.keys.public.log_id(),
+        board_key: hex::encode(st.log_key.to_bytes()),
+        log_id: st.log_key.log_id(),
         version: env!("CARGO_PKG_VERSION"),
     })
 }
@@ -550,7 +576,7 @@ fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
         result_posted: v.result_posted,
         result: v.result.as_deref().cloned(),
         tree_head: v.head,
-        board_key: hex::encode(st.keys.public.to_bytes()),
+        board_key: hex::encode(st.log_key.to_bytes()),
     }
 }
 
@@ -765,7 +791,7 @@ async fn get_record(
     })?;
     let mut first = Vec::with_capacity(64);
     first.extend_from_slice(RECORD_MAGIC);
-    frame(&mut first, kind::BOARD_KEY, &st.keys.public.to_bytes());
+    frame(&mut first, kind::BOARD_KEY, &st.log_key.to_bytes());
     let store = st.store.clone();
     let id = shared.id.clone();
     struct S {

@@ -23,11 +23,14 @@
 pub mod config;
 pub mod election;
 mod error;
+pub mod gossip;
 pub mod http;
 pub mod metrics;
+pub mod mirror;
 pub mod page;
 pub mod public_page;
 pub mod receipt;
+pub mod relay;
 pub mod sequencer;
 pub mod store;
 
@@ -47,6 +50,7 @@ use zeroize::Zeroizing;
 
 pub use config::Config;
 pub use error::{status_of, ApiError, ErrorBody};
+pub use mirror::{start_mirror, MirrorConfig, RunningMirror};
 
 use crate::http::AppState;
 use crate::metrics::{Metrics, RateLimiter};
@@ -149,7 +153,7 @@ pub async fn start_with_store(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     for id in ids {
-        let m = load_election(store.as_ref(), &keys, &id)
+        let m = load_election(store.as_ref(), &keys.public, &id)
             .await
             .map_err(|e| {
                 anyhow::anyhow!("election `{id}`: the stored log fails its integrity check: {e}")
@@ -179,6 +183,7 @@ pub async fn start_with_store(
     let state = Arc::new(AppState {
         registry,
         keys: keys.clone(),
+        log_key: keys.public,
         tx,
         store,
         metrics,
@@ -210,7 +215,7 @@ pub async fn start_with_store(
 /// (hyper disables it without a timer, SECURITY-CASES F7), a cap on open
 /// connections, and graceful shutdown. The peer address is dropped at
 /// accept and never reaches the application (C7).
-async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: axum::Router,
     header_timeout: Duration,

@@ -1,10 +1,17 @@
-//! `urna-board`: run Urna's bulletin board (`spec/api.md`).
+//! `urna-board`: run Urna's bulletin board (`spec/api.md`), or a mirror
+//! of one (`urna-board mirror --upstream URL`, `spec/api.md` §8).
 #![forbid(unsafe_code)]
 
-use urna_board::Config;
+use clap::Parser as _;
+use urna_board::{Config, MirrorConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "mirror") {
+        args.remove(1);
+        return mirror(MirrorConfig::parse_from(args)).await;
+    }
     let config = Config::load()?;
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
@@ -20,5 +27,24 @@ async fn main() -> anyhow::Result<()> {
             board.shutdown().await;
         }
     }
+    Ok(())
+}
+
+async fn mirror(config: MirrorConfig) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
+        .with_target(false)
+        .init();
+    let m = urna_board::start_mirror(config).await?;
+    println!("urna-board mirror listening on {}", m.addr);
+    tracing::info!(
+        addr = %m.addr,
+        mirror_key = %hex::encode(m.mirror_key.to_bytes()),
+        board_key = %hex::encode(m.board_key.to_bytes()),
+        "mirror listening"
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+    m.shutdown().await;
     Ok(())
 }

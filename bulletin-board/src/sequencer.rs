@@ -171,11 +171,12 @@ pub fn ballot_receipt(
 }
 
 /// Rebuild one election from the database, re-checking every stored leaf
-/// hash and every signed tree head (SECURITY-CASES E8, E6). Proofs are not
-/// re-verified (they were when the entries were accepted).
+/// hash and every signed tree head (SECURITY-CASES E8, E6) under `log_key`
+/// (the board's own key, or on a mirror the upstream board's key). Proofs
+/// are not re-verified (they were when the entries were accepted).
 pub async fn load_election(
     store: &dyn Store,
-    keys: &BoardKeys,
+    log_key: &BoardPublicKey,
     id: &str,
 ) -> Result<Machine, String> {
     let heads = store.heads(id, u64::MAX).await.map_err(|e| e.to_string())?;
@@ -208,7 +209,7 @@ pub async fn load_election(
             match machine.as_mut() {
                 None => {
                     let placeholder = SignedTreeHead {
-                        log_id: keys.public.log_id(),
+                        log_id: log_key.log_id(),
                         tree_size: 0,
                         timestamp_ms: 1,
                         root_hash: urna_log::empty_root(),
@@ -233,7 +234,7 @@ pub async fn load_election(
     let mut last: Option<SignedTreeHead> = None;
     for h in &heads {
         let head = SignedTreeHead::decode(&h.head)
-            .and_then(|s| s.verify(&keys.public).map(|v| v.into_signed()))
+            .and_then(|s| s.verify(log_key).map(|v| v.into_signed()))
             .map_err(|err| format!("stored tree head of size {}: {err}", h.tree_size))?;
         let root = tree
             .root_at(head.tree_size)
@@ -346,7 +347,7 @@ impl Sequencer {
         let keys = self.keys.clone();
         let result = self
             .rt
-            .block_on(async { load_election(store.as_ref(), &keys, id).await });
+            .block_on(async { load_election(store.as_ref(), &keys.public, id).await });
         match result {
             Ok(m) => {
                 if let Ok(mut r) = self.registry.write() {

@@ -13,6 +13,7 @@ pub mod board_client;
 pub mod ceremony;
 pub mod cli;
 pub mod demo;
+pub mod evidence;
 pub mod report;
 pub mod sample;
 pub mod treehead;

@@ -34,6 +34,16 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Check equivocation evidence offline (`spec/log.md` §9): two tree
+    /// heads signed by one board key that no honest board signs together,
+    /// as a mirror keeps and serves it (`GET /api/evidence`). Exit 0: the
+    /// evidence is valid (the board misbehaved); 1: it is not evidence;
+    /// 2: the file cannot be read.
+    CheckEvidence {
+        /// The evidence file: JSON (`spec/log.md` §11, or an item of a
+        /// mirror's `/api/evidence`), binary (L22) or hex.
+        file: std::path::PathBuf,
+    },
     /// Compute the result from a record's ballots and trustees' decryption
     /// shares (verifying them), and print it.
     Tally {
@@ -496,6 +506,26 @@ fn main() -> anyhow::Result<()> {
             if let Err(e) = trustee(command) {
                 eprintln!("error: {e}");
                 std::process::exit(1);
+            }
+        }
+        Command::CheckEvidence { file } => {
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", file.display());
+                    std::process::exit(2);
+                }
+            };
+            match tally::evidence::check_evidence_file(&bytes) {
+                Ok((ev, kind)) => println!("{}", tally::evidence::describe(&ev, &kind)),
+                Err(e @ tally::evidence::EvidenceFileError::Unreadable(_)) => {
+                    eprintln!("error: {}: {e}", file.display());
+                    std::process::exit(2);
+                }
+                Err(e) => {
+                    println!("NOT EVIDENCE: {e}");
+                    std::process::exit(1);
+                }
             }
         }
         Command::BenchEncrypt { ballots } => {

@@ -70,6 +70,26 @@ pub enum ClientError {
     /// same bytes (SECURITY-CASES B3, G8).
     #[error("could not reach the board: {0}")]
     Transport(String),
+    /// A mirror took the ballot but could not reach the board yet: it
+    /// queued it and will relay it (`spec/api.md` §8.3). There is no
+    /// receipt yet; submitting the same bytes again later returns the
+    /// board's receipt once the ballot is delivered.
+    #[error("a mirror queued the ballot and will relay it to the board (no receipt yet; submit the same ballot again later)")]
+    Queued {
+        /// The mirror's answer (JSON: tracking code, reception time,
+        /// mirror key and its signed promise), to keep.
+        answer: String,
+    },
+    /// A board and a mirror serve tree heads of the board key that are
+    /// not consistent (`spec/api.md` §8.2): one of them shows a forked log.
+    #[error("the board and the mirror disagree: {reason}")]
+    Inconsistent {
+        /// What did not match.
+        reason: String,
+        /// Evidence (`spec/log.md` §9, JSON) when the two heads alone prove
+        /// the board equivocated.
+        evidence: Option<String>,
+    },
 }
 
 impl ClientError {
@@ -86,6 +106,8 @@ impl ClientError {
             ClientError::Receipt { code, .. } => code,
             ClientError::Board { code, .. } => code,
             ClientError::Transport(_) => "ERR_TRANSPORT",
+            ClientError::Queued { .. } => "ERR_QUEUED",
+            ClientError::Inconsistent { .. } => "ERR_LOG_EQUIVOCATION",
         }
     }
 

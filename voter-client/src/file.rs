@@ -53,6 +53,21 @@ impl BallotFile {
         }
     }
 
+    /// A sealed ballot file for an already encrypted ballot (tools that
+    /// relay ballots, tests). The ballot is not verified here: call
+    /// [`BallotFile::verify`] with the election.
+    pub fn from_ballot(election_id: &str, ballot: EncryptedBallot) -> Result<Self> {
+        if election_id.is_empty()
+            || election_id.len() > 64
+            || !election_id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        {
+            return Err(ClientError::format(WHAT, "the election id is not valid"));
+        }
+        Ok(Self::new(election_id.to_string(), ballot))
+    }
+
     /// The election id (where to submit it: `spec/api.md`).
     pub fn election_id(&self) -> &str {
         &self.election_id

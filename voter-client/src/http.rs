@@ -17,7 +17,9 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use urna_log::{BoardPublicKey, InclusionProof, SignedTreeHead};
+use urna_log::{
+    check_extends, BoardPublicKey, ConsistencyProof, Evidence, InclusionProof, SignedTreeHead,
+};
 
 use crate::board::BoardApi;
 use crate::election::ElectionBundle;
@@ -94,6 +96,12 @@ impl HttpBoard {
         r: core::result::Result<ureq::Response, ureq::Error>,
     ) -> Result<T> {
         match r {
+            // A mirror that queued a ballot (spec/api.md §8.3).
+            Ok(resp) if resp.status() == 202 => Err(ClientError::Queued {
+                answer: resp
+                    .into_string()
+                    .map_err(|e| ClientError::Transport(format!("unreadable answer: {e}")))?,
+            }),
             Ok(resp) => resp
                 .into_json::<T>()
                 .map_err(|e| ClientError::Transport(format!("unreadable answer: {e}"))),
@@ -128,6 +136,91 @@ impl HttpBoard {
                 .send_json(body),
         )
     }
+}
+
+#[derive(Deserialize)]
+struct TreeHeadAnswer {
+    tree_head: SignedTreeHead,
+}
+
+#[derive(Deserialize)]
+struct ConsistencyAnswer {
+    consistency_proof: ConsistencyProof,
+}
+
+impl HttpBoard {
+    /// The latest signed tree head of an election (not verified here).
+    pub fn tree_head(&self, election_id: &str) -> Result<SignedTreeHead> {
+        let id = path_segment(election_id)?;
+        let a: TreeHeadAnswer = self.get(&format!("/api/elections/{id}/tree-head"))?;
+        Ok(a.tree_head)
+    }
+
+    /// A consistency proof between two tree sizes (not verified here).
+    pub fn consistency_proof(
+        &self,
+        election_id: &str,
+        first: u64,
+        second: u64,
+    ) -> Result<ConsistencyProof> {
+        let id = path_segment(election_id)?;
+        let a: ConsistencyAnswer = self.get(&format!(
+            "/api/elections/{id}/proof/consistency?first={first}&second={second}"
+        ))?;
+        Ok(a.consistency_proof)
+    }
+}
+
+/// Cross-check a board head a client holds against a mirror
+/// (`spec/api.md` §8.2, `spec/client.md` §6.3): fetch the mirror's latest
+/// head, check it is the board key's, and check that the smaller of the
+/// two trees is a prefix of the larger with a consistency proof from the
+/// server holding the larger one. Returns the mirror's head.
+///
+/// A mismatch is [`ClientError::Inconsistent`], carrying evidence
+/// (`spec/log.md` §9) when the two heads alone prove the board signed a
+/// fork (same size, different roots; or a rollback).
+pub fn cross_check(
+    board: &HttpBoard,
+    mirror: &HttpBoard,
+    election_id: &str,
+    key: &BoardPublicKey,
+    head: &SignedTreeHead,
+) -> Result<SignedTreeHead> {
+    let ours = head.verify(key)?;
+    let theirs_raw = mirror.tree_head(election_id)?;
+    let theirs = theirs_raw.verify(key).map_err(|e| ClientError::Receipt {
+        code: e.code(),
+        reason: format!("the mirror's tree head is not signed by the board key: {e}"),
+    })?;
+    if let Some(ev) = Evidence::from_heads(*key, *head, theirs_raw) {
+        return Err(ClientError::Inconsistent {
+            reason: format!(
+                "the board key signed two heads no honest board signs together (sizes {} and {})",
+                head.tree_size, theirs_raw.tree_size
+            ),
+            evidence: serde_json::to_string_pretty(&ev).ok(),
+        });
+    }
+    let (small, large, source) = if theirs_raw.tree_size >= head.tree_size {
+        (&ours, &theirs, mirror)
+    } else {
+        (&theirs, &ours, board)
+    };
+    let proof = source.consistency_proof(
+        election_id,
+        small.signed().tree_size,
+        large.signed().tree_size,
+    )?;
+    check_extends(small, large, &proof).map_err(|e| ClientError::Inconsistent {
+        reason: format!(
+            "the tree of size {} is not a prefix of the tree of size {}: {e}",
+            small.signed().tree_size,
+            large.signed().tree_size
+        ),
+        evidence: None,
+    })?;
+    Ok(theirs_raw)
 }
 
 impl BoardApi for HttpBoard {

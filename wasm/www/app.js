@@ -108,6 +108,9 @@ async function postEntry(path, entryHex) {
   } catch (e) { throw { code: "ERR_TRANSPORT", message: String(e) }; }
   const text = await r.text();
   if (!r.ok) throw boardError(r.status, text);
+  // 202: a mirror queued the ballot for the board (spec/api.md §8.3); the
+  // same submission later returns the board's receipt.
+  if (r.status === 202) throw { code: "ERR_QUEUED", message: text };
   return text;
 }
 
@@ -344,7 +347,7 @@ async function cast() {
   } catch (e) {
     const err = parseError(e);
     status(""); showError(err);
-    if (err.code === "ERR_TRANSPORT" || err.code === "ERR_RATE_LIMITED" || err.code === "ERR_STORAGE_UNAVAILABLE") show("step-retry");
+    if (err.code === "ERR_TRANSPORT" || err.code === "ERR_QUEUED" || err.code === "ERR_RATE_LIMITED" || err.code === "ERR_STORAGE_UNAVAILABLE") show("step-retry");
     return;
   } finally { buttons.forEach((b) => { b.disabled = false; }); }
   status("");

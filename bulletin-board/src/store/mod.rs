@@ -116,6 +116,57 @@ pub struct ElectionCommit {
     pub now_ms: u64,
 }
 
+/// A ballot a mirror accepted for relaying (`spec/api.md` §8.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayRow {
+    /// The election id.
+    pub election: String,
+    /// The ballot's tracking code (the queue key: one ballot, one row).
+    pub tracking_code: [u8; 32],
+    /// The canonical ballot entry bytes.
+    pub entry: Vec<u8>,
+    /// When the mirror accepted it (the time in its promise).
+    pub received_ms: u64,
+    /// The mirror's signed promise (`spec/api.md` (M4)).
+    pub promise: Vec<u8>,
+    /// The final outcome, once there is one.
+    pub outcome: Option<RelayOutcome>,
+}
+
+/// `(election, queued, delivered, refused)`: a mirror's relay queue in numbers.
+pub type RelayCounts = (String, u64, u64, u64);
+
+/// How a relayed ballot ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayOutcome {
+    /// The board accepted it (`detail` is its receipt, JSON), or refused
+    /// it for good (`detail` is `CODE: message`).
+    pub delivered: bool,
+    /// The receipt or the refusal.
+    pub detail: String,
+    /// When.
+    pub at_ms: u64,
+}
+
+/// Equivocation evidence a mirror found (`spec/log.md` §9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceRow {
+    /// The election whose log showed it.
+    pub election: String,
+    /// `split_view`, `rollback` or `conflicting_leaf`.
+    pub kind: String,
+    /// When it was found.
+    pub found_ms: u64,
+    /// The canonical evidence encoding (`spec/log.md` (L22)).
+    pub evidence: Vec<u8>,
+}
+
+fn unsupported<T>() -> StoreResult<T> {
+    Err(StoreError::Unavailable(
+        "this store keeps no mirror tables".into(),
+    ))
+}
+
 /// The board's storage.
 pub trait Store: Send + Sync + 'static {
     /// Record the board's public key on first use; fail with
@@ -143,6 +194,66 @@ pub trait Store: Send + Sync + 'static {
     fn commit(&self, batch: Vec<ElectionCommit>) -> BoxFut<'_, StoreResult<()>>;
     /// A cheap round trip, for `/healthz`.
     fn ping(&self) -> BoxFut<'_, StoreResult<()>>;
+
+    /// Mirror: queue a ballot durably; `false` if this tracking code is
+    /// already queued for the election (the row is then left unchanged).
+    fn relay_enqueue<'a>(&'a self, row: &'a RelayRow) -> BoxFut<'a, StoreResult<bool>> {
+        let _ = row;
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: every queued ballot with its outcome, by reception time
+    /// (all elections when `election` is `None`).
+    fn relay_rows<'a>(
+        &'a self,
+        election: Option<&'a str>,
+    ) -> BoxFut<'a, StoreResult<Vec<RelayRow>>> {
+        let _ = election;
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: one queued ballot with its outcome, by its key.
+    fn relay_row<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+    ) -> BoxFut<'a, StoreResult<Option<RelayRow>>> {
+        let _ = (election, tracking_code);
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: the ballots still waiting for an outcome, oldest first.
+    fn relay_pending(&self) -> BoxFut<'_, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: per election, how many ballots are queued, delivered and
+    /// refused.
+    fn relay_counts(&self) -> BoxFut<'_, StoreResult<Vec<RelayCounts>>> {
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: record a queued ballot's final outcome (once; a second
+    /// outcome is ignored).
+    fn relay_finish<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+        outcome: &'a RelayOutcome,
+    ) -> BoxFut<'a, StoreResult<()>> {
+        let _ = (election, tracking_code, outcome);
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: keep evidence; `false` if the same evidence is kept already.
+    fn add_evidence<'a>(&'a self, row: &'a EvidenceRow) -> BoxFut<'a, StoreResult<bool>> {
+        let _ = row;
+        Box::pin(async { unsupported() })
+    }
+    /// Mirror: all evidence kept, oldest first.
+    fn evidence(&self) -> BoxFut<'_, StoreResult<Vec<EvidenceRow>>> {
+        Box::pin(async { unsupported() })
+    }
+}
+
+/// SHA-256 of evidence bytes: the key that keeps each piece once.
+pub(crate) fn evidence_digest(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
 }
 
 /// Which database a URL names.

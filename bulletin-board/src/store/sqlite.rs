@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use super::{evidence_digest, EvidenceRow, RelayCounts, RelayOutcome, RelayRow};
 use super::{
     to_32, to_i64, to_u64, BallotRow, BoxFut, ElectionCommit, Store, StoreError, StoreResult,
     StoredEntry, StoredHead,
@@ -220,4 +221,160 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+    fn relay_enqueue<'a>(&'a self, row: &'a RelayRow) -> BoxFut<'a, StoreResult<bool>> {
+        Box::pin(async move {
+            let r = sqlx::query(
+                "INSERT INTO relay_queue (election, tracking_code, entry, received_ms, promise) VALUES (?, ?, ?, ?, ?) ON CONFLICT (election, tracking_code) DO NOTHING",
+            )
+            .bind(&row.election)
+            .bind(row.tracking_code.to_vec())
+            .bind(&row.entry)
+            .bind(to_i64(row.received_ms)?)
+            .bind(&row.promise)
+            .execute(&self.pool)
+            .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    fn relay_rows<'a>(
+        &'a self,
+        election: Option<&'a str>,
+    ) -> BoxFut<'a, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE (? IS NULL OR q.election = ?) ORDER BY q.received_ms, q.tracking_code",
+            )
+            .bind(election)
+            .bind(election)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(relay_row).collect()
+        })
+    }
+
+    fn relay_row<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+    ) -> BoxFut<'a, StoreResult<Option<RelayRow>>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE q.election = ? AND q.tracking_code = ?",
+            )
+            .bind(election)
+            .bind(tracking_code.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.as_ref().map(relay_row).transpose()
+        })
+    }
+
+    fn relay_pending(&self) -> BoxFut<'_, StoreResult<Vec<RelayRow>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE o.election IS NULL ORDER BY q.received_ms, q.tracking_code",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(relay_row).collect()
+        })
+    }
+
+    fn relay_counts(&self) -> BoxFut<'_, StoreResult<Vec<RelayCounts>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT q.election AS election, SUM(CASE WHEN o.election IS NULL THEN 1 ELSE 0 END) AS queued, SUM(CASE WHEN o.delivered = 1 THEN 1 ELSE 0 END) AS delivered, SUM(CASE WHEN o.delivered = 0 THEN 1 ELSE 0 END) AS refused FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code GROUP BY q.election ORDER BY q.election",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("election")?,
+                        to_u64(r.try_get("queued")?)?,
+                        to_u64(r.try_get("delivered")?)?,
+                        to_u64(r.try_get("refused")?)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    fn relay_finish<'a>(
+        &'a self,
+        election: &'a str,
+        tracking_code: [u8; 32],
+        outcome: &'a RelayOutcome,
+    ) -> BoxFut<'a, StoreResult<()>> {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO relay_outcomes (election, tracking_code, delivered, detail, at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (election, tracking_code) DO NOTHING",
+            )
+            .bind(election)
+            .bind(tracking_code.to_vec())
+            .bind(i64::from(outcome.delivered))
+            .bind(&outcome.detail)
+            .bind(to_i64(outcome.at_ms)?)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn add_evidence<'a>(&'a self, row: &'a EvidenceRow) -> BoxFut<'a, StoreResult<bool>> {
+        Box::pin(async move {
+            let r = sqlx::query(
+                "INSERT INTO evidence (digest, election, kind, found_ms, evidence) VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+            )
+            .bind(evidence_digest(&row.evidence))
+            .bind(&row.election)
+            .bind(&row.kind)
+            .bind(to_i64(row.found_ms)?)
+            .bind(&row.evidence)
+            .execute(&self.pool)
+            .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    fn evidence(&self) -> BoxFut<'_, StoreResult<Vec<EvidenceRow>>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT election, kind, found_ms, evidence FROM evidence ORDER BY found_ms, digest",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(EvidenceRow {
+                        election: r.try_get("election")?,
+                        kind: r.try_get("kind")?,
+                        found_ms: to_u64(r.try_get("found_ms")?)?,
+                        evidence: r.try_get("evidence")?,
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
+fn relay_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<RelayRow> {
+    let delivered: Option<i64> = r.try_get("delivered")?;
+    let outcome = match delivered {
+        None => None,
+        Some(d) => Some(RelayOutcome {
+            delivered: d == 1,
+            detail: r.try_get("detail")?,
+            at_ms: to_u64(r.try_get("at_ms")?)?,
+        }),
+    };
+    Ok(RelayRow {
+        election: r.try_get("election")?,
+        tracking_code: to_32(&r.try_get::<Vec<u8>, _>("tracking_code")?, "tracking code")?,
+        entry: r.try_get("entry")?,
+        received_ms: to_u64(r.try_get("received_ms")?)?,
+        promise: r.try_get("promise")?,
+        outcome,
+    })
 }

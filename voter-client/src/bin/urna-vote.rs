@@ -8,8 +8,18 @@
 //! urna-vote ballot --election ELECTION.json --fingerprint FP --credential CODE \
 //!                  --choose council=option-2 --choose priorities=option-1:4 --out vote.urna-ballot
 //! urna-vote audit  --election ELECTION.json --fingerprint FP --credential CODE --choose … [--board URL]
-//! urna-vote submit vote.urna-ballot --board URL [--receipt receipt.json]
-//! urna-vote check-receipt receipt.json [--board URL]
+//! urna-vote submit vote.urna-ballot --board URL [--receipt receipt.json] [--mirror URL]
+//! urna-vote check-receipt receipt.json [--board URL] [--mirror URL]
+//! ```
+//!
+//! `--board` may name a mirror (`spec/api.md` §8): if it cannot reach the
+//! board it queues the ballot, `submit` saves the mirror's signed promise
+//! next to the receipt path and exits with status 3; the same `submit`
+//! later returns the board's receipt. `--mirror` cross-checks the board's
+//! tree head against a mirror (`spec/api.md` §8.2) and, if they disagree,
+//! stops with `ERR_LOG_EQUIVOCATION` and saves any evidence.
+//!
+//! ```text
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -119,12 +129,15 @@ enum Command {
     Submit {
         /// The sealed ballot file (binary or text form).
         file: PathBuf,
-        /// Board base URL.
+        /// Board (or mirror) base URL.
         #[arg(long)]
         board: String,
         /// Where to write the receipt.
         #[arg(long, value_name = "FILE", default_value = "receipt.json")]
         receipt: PathBuf,
+        /// Cross-check the receipt's tree head against this mirror.
+        #[arg(long)]
+        mirror: Option<String>,
     },
     /// Check a receipt: offline (signatures, inclusion under its tree head),
     /// and with --board against the board's latest tree head.
@@ -134,6 +147,9 @@ enum Command {
         /// Board or mirror base URL.
         #[arg(long)]
         board: Option<String>,
+        /// Cross-check the board's tree head against this mirror.
+        #[arg(long)]
+        mirror: Option<String>,
     },
 }
 
@@ -308,6 +324,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             board,
             receipt,
+            mirror,
         } => {
             let f = BallotFile::from_bytes(&read(&file)?).map_err(fail)?;
             let http = HttpBoard::new(&board);
@@ -317,12 +334,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let election = Election::load(&bundle, &ExpectedFingerprint::Full(f.fingerprint()))
                 .map_err(fail)?;
             f.verify(&election).map_err(fail)?;
-            let r = f.submit(&http, &election).map_err(fail)?;
+            let r = match f.submit(&http, &election) {
+                Ok(r) => r,
+                Err(ClientError::Queued { answer }) => {
+                    let saved = queued_path(&receipt);
+                    write(&saved, answer.as_bytes())?;
+                    println!("tracking code: {}", f.tracking_code().short());
+                    println!(
+                        "the board is unreachable: the mirror queued your ballot and will relay it; \
+                         its signed promise is saved in {}",
+                        saved.display()
+                    );
+                    println!("run the same `urna-vote submit` later to get the board's receipt");
+                    return Err(anyhow!(Queued));
+                }
+                Err(e) => return Err(fail(e)),
+            };
             write(&receipt, r.to_json().as_bytes())?;
             print_receipt(&r);
             println!("receipt saved to {}", receipt.display());
+            if let Some(m) = mirror {
+                cross_check(&http, &m, &r.election, &r.board_key, &r.board.tree_head)?;
+            }
         }
-        Command::CheckReceipt { receipt, board } => {
+        Command::CheckReceipt {
+            receipt,
+            board,
+            mirror,
+        } => {
             let text = String::from_utf8(read(&receipt)?).context("the receipt is not UTF-8")?;
             let r = CastReceipt::from_json(&text).map_err(fail)?;
             r.verify().map_err(fail)?;
@@ -331,8 +370,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "ok: signed promise and inclusion under the tree head of size {}",
                 r.board.tree_head.tree_size
             );
-            if let Some(url) = board {
-                let (head, proof) = HttpBoard::new(&url)
+            let mut latest = r.board.tree_head;
+            if let Some(url) = &board {
+                let (head, proof) = HttpBoard::new(url)
                     .inclusion_proof(&r.election, r.log_index())
                     .map_err(fail)?;
                 r.check_inclusion(&head, &proof).map_err(fail)?;
@@ -340,15 +380,73 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "ok: still included under the board's latest tree head (size {})",
                     head.tree_size
                 );
+                latest = head;
+            }
+            if let Some(m) = mirror {
+                // Without --board, the receipt's own head is compared (the
+                // mirror proves the extension; the board is not asked).
+                let b = HttpBoard::new(board.as_deref().unwrap_or(&m));
+                cross_check(&b, &m, &r.election, &r.board_key, &latest)?;
             }
         }
     }
     Ok(())
 }
 
+/// `submit` ended with the ballot queued by a mirror (exit status 3).
+#[derive(Debug)]
+struct Queued;
+
+impl std::fmt::Display for Queued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("queued by a mirror: no receipt yet (ERR_QUEUED)")
+    }
+}
+
+impl std::error::Error for Queued {}
+
+/// Where a mirror's queued answer is saved: next to the receipt.
+fn queued_path(receipt: &Path) -> PathBuf {
+    let mut name = receipt.file_name().unwrap_or_default().to_os_string();
+    name.push(".mirror-promise.json");
+    receipt.with_file_name(name)
+}
+
+/// Compare `head` (the board's) with a mirror's; on a disagreement save
+/// any evidence to `evidence.json` and fail.
+fn cross_check(
+    board: &HttpBoard,
+    mirror_url: &str,
+    election: &str,
+    key: &urna_log::BoardPublicKey,
+    head: &urna_log::SignedTreeHead,
+) -> anyhow::Result<()> {
+    let mirror = HttpBoard::new(mirror_url);
+    match voter_client::http::cross_check(board, &mirror, election, key, head) {
+        Ok(m) => {
+            println!(
+                "ok: the mirror's tree head (size {}) is consistent with the board's (size {})",
+                m.tree_size, head.tree_size
+            );
+            Ok(())
+        }
+        Err(ClientError::Inconsistent {
+            reason,
+            evidence: Some(ev),
+        }) => {
+            write(Path::new("evidence.json"), ev.as_bytes())?;
+            Err(anyhow!(
+                "ERR_LOG_EQUIVOCATION: {reason}; evidence saved to evidence.json (check it with `tally check-evidence evidence.json`)"
+            ))
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Queued>() => ExitCode::from(3),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
