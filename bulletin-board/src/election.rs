@@ -904,7 +904,7 @@ impl Machine {
         // Heads never go back in time (spec/record.md (R13)).
         let ts = now_ms.max(self.head.map_or(1, |h| h.timestamp_ms)).max(1);
         let head = key
-            .sign_tree_head(range.size(), ts, range.root())
+            .sign_tree_head(&self.shared.id, range.size(), ts, range.root())
             .map_err(ApiError::internal)?;
         let commit = ElectionCommit {
             election: self.shared.id.clone(),

@@ -69,7 +69,7 @@ pub async fn check_head(
 ) -> Result<Verdict, MirrorError> {
     let key = s.log_key();
     // (G1)
-    let verified = head.verify(&key).map_err(|e| {
+    let verified = head.verify(&key, id).map_err(|e| {
         MirrorError::Misbehaviour(format!(
             "{}: the head does not verify under the board key: {e}",
             e.code()
@@ -123,7 +123,7 @@ pub async fn check_head(
                 serde_json::from_value(v.get("consistency_proof").cloned().unwrap_or_default())
                     .map_err(|e| MirrorError::Unreachable(format!("malformed proof: {e}")))
             });
-        if let (Ok(proof), Ok(o)) = (proof, ours.verify(&key)) {
+        if let (Ok(proof), Ok(o)) = (proof, ours.verify(&key, id)) {
             if check_extends(&o, &verified, &proof).is_ok() {
                 return Ok(Verdict::Consistent);
             }

@@ -25,7 +25,7 @@ use urna_election::ballot::MAX_BALLOT_BYTES;
 use urna_election::entry::tag;
 use urna_election::record::{kind, MAX_FRAME, RECORD_MAGIC};
 use urna_election::Entry;
-use urna_log::{Hash, SignedTreeHead};
+use urna_log::SignedTreeHead;
 
 use crate::election::{kind_of_bytes, tracking_code_of_entry, Shared, Stage, Totals};
 use crate::error::ApiError;
@@ -531,14 +531,12 @@ async fn get_ballot(
 #[derive(serde::Serialize)]
 struct BoardInfo {
     board_key: String,
-    log_id: Hash,
     version: &'static str,
 }
 
 async fn board_info(State(st): St) -> Json<BoardInfo> {
     Json(BoardInfo {
         board_key: hex::encode(st.log_key.to_bytes()),
-        log_id: st.log_key.log_id(),
         version: env!("CARGO_PKG_VERSION"),
     })
 }

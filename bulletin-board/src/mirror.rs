@@ -419,7 +419,7 @@ impl MirrorState {
             .upstream
             .get_field(&format!("/api/elections/{id}/tree-head"), "tree_head")
             .await?;
-        head.verify(&self.log_key())
+        head.verify(&self.log_key(), id)
             .map(|v| v.into_signed())
             .map_err(|e| {
                 MirrorError::Misbehaviour(format!(
@@ -480,10 +480,10 @@ impl MirrorState {
                         "consistency_proof",
                     )
                     .await?;
-                let vl = l.verify(&self.log_key()).map_err(|e| {
+                let vl = l.verify(&self.log_key(), id).map_err(|e| {
                     MirrorError::Misbehaviour(format!("stored head does not verify: {e}"))
                 })?;
-                let vh = head.verify(&self.log_key()).map_err(|e| {
+                let vh = head.verify(&self.log_key(), id).map_err(|e| {
                     MirrorError::Misbehaviour(format!("upstream head does not verify: {e}"))
                 })?;
                 if let Err(e) = check_extends(&vl, &vh, &proof) {
@@ -632,7 +632,11 @@ fn apply_all(
         match machine.as_mut() {
             None => {
                 let placeholder = SignedTreeHead {
-                    log_id: log_key.log_id(),
+                    // The manifest's election: its log (spec/log.md (L12)).
+                    log_id: match &entry {
+                        Entry::Manifest { manifest, .. } => log_key.log_id(&manifest.election_id),
+                        _ => head.log_id,
+                    },
                     tree_size: 0,
                     timestamp_ms: 1,
                     root_hash: urna_log::empty_root(),

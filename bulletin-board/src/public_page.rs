@@ -922,7 +922,7 @@ mod tests {
             manifest_hash: [0; 32],
             ctx: None,
             head: key
-                .sign_tree_head(12, 1_800_000_000_123, urna_log::Hash([0xab; 32]))
+                .sign_tree_head("e1", 12, 1_800_000_000_123, urna_log::Hash([0xab; 32]))
                 .unwrap(),
             ballots_cast: 10,
             ballots_spoiled: 1,

@@ -117,9 +117,10 @@ impl Promise {
         self
     }
 
-    /// Check the promise against the board's key.
-    pub fn verify(&self, key: &BoardPublicKey) -> Result<(), PromiseError> {
-        if self.log_id != key.log_id() {
+    /// Check the promise against the board's key, as a promise of election
+    /// `election`'s log (`spec/log.md` (L12)).
+    pub fn verify(&self, key: &BoardPublicKey, election: &str) -> Result<(), PromiseError> {
+        if self.log_id != key.log_id(election) {
             return Err(PromiseError::WrongLog);
         }
         let vk =
@@ -179,7 +180,7 @@ impl Receipt {
     pub fn verify(&self, key: &BoardPublicKey, entry: &[u8]) -> Result<Promise, ReceiptError> {
         let bytes = hex::decode(&self.promise).map_err(|_| PromiseError::Malformed)?;
         let p = Promise::decode(&bytes)?;
-        p.verify(key)?;
+        p.verify(key, &self.election)?;
         if p.log_index != self.log_index
             || p.timestamp_ms != self.timestamp_ms
             || p.leaf_hash != self.leaf_hash
@@ -191,7 +192,7 @@ impl Receipt {
                 "the entry is not the promised one",
             ));
         }
-        let head = self.tree_head.verify(key)?;
+        let head = self.tree_head.verify(key, &self.election)?;
         urna_log::verify_inclusion(
             entry,
             self.log_index,

@@ -141,8 +141,12 @@ impl MirrorPromise {
     }
 
     /// Verify under the mirror's public key (strict Ed25519).
-    pub fn verify(&self, mirror_key: &BoardPublicKey) -> Result<(), MirrorPromiseError> {
-        if self.mirror_log_id != mirror_key.log_id() {
+    pub fn verify(
+        &self,
+        mirror_key: &BoardPublicKey,
+        election: &str,
+    ) -> Result<(), MirrorPromiseError> {
+        if self.mirror_log_id != mirror_key.log_id(election) {
             return Err(MirrorPromiseError::WrongMirror);
         }
         let vk = VerifyingKey::from_bytes(&mirror_key.to_bytes())
@@ -300,8 +304,8 @@ async fn intake(
 
     let received_ms = now_ms();
     let promise = MirrorPromise {
-        mirror_log_id: s.mirror_key().log_id(),
-        board_log_id: s.log_key().log_id(),
+        mirror_log_id: s.mirror_key().log_id(&shared.id),
+        board_log_id: s.log_key().log_id(&shared.id),
         manifest_hash: view.manifest_hash,
         received_ms,
         leaf_hash: urna_log::leaf_hash(&raw),

@@ -129,7 +129,7 @@ pub fn make_receipt(
         .map_err(ApiError::internal)?;
     drop(tree);
     let promise = Promise {
-        log_id: keys.public.log_id(),
+        log_id: keys.public.log_id(&shared.id),
         manifest_hash: view.manifest_hash,
         log_index: seq,
         timestamp_ms,
@@ -209,7 +209,7 @@ pub async fn load_election(
             match machine.as_mut() {
                 None => {
                     let placeholder = SignedTreeHead {
-                        log_id: log_key.log_id(),
+                        log_id: log_key.log_id(id),
                         tree_size: 0,
                         timestamp_ms: 1,
                         root_hash: urna_log::empty_root(),
@@ -234,7 +234,7 @@ pub async fn load_election(
     let mut last: Option<SignedTreeHead> = None;
     for h in &heads {
         let head = SignedTreeHead::decode(&h.head)
-            .and_then(|s| s.verify(log_key).map(|v| v.into_signed()))
+            .and_then(|s| s.verify(log_key, id).map(|v| v.into_signed()))
             .map_err(|err| format!("stored tree head of size {}: {err}", h.tree_size))?;
         let root = tree
             .root_at(head.tree_size)
@@ -582,8 +582,12 @@ impl Sequencer {
     }
 
     fn create(&mut self, entry: &Entry, bytes: &[u8], now: u64) -> Result<Staged, ApiError> {
+        let election = match entry {
+            Entry::Manifest { manifest, .. } => manifest.election_id.as_str(),
+            _ => "",
+        };
         let placeholder = SignedTreeHead {
-            log_id: self.keys.public.log_id(),
+            log_id: self.keys.public.log_id(election),
             tree_size: 0,
             timestamp_ms: 1,
             root_hash: urna_log::empty_root(),

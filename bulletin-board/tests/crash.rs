@@ -183,7 +183,7 @@ async fn f01_kill_9_during_concurrent_ballots_loses_no_receipted_ballot(backend:
                 .clone(),
         )
         .unwrap();
-        let latest = latest.verify(&pk).unwrap();
+        let latest = latest.verify(&pk, &s.id).unwrap();
         for (ballot, r) in &receipts {
             // The receipt still checks, and the board still holds the ballot
             // at the promised index with the same promise.
@@ -203,7 +203,7 @@ async fn f01_kill_9_during_concurrent_ballots_loses_no_receipted_ballot(backend:
             assert_eq!(now.log_index, r.log_index);
             assert_eq!(now.promise, r.promise);
             // The current log extends every head a client was shown.
-            let old = r.tree_head.verify(&pk).unwrap();
+            let old = r.tree_head.verify(&pk, &s.id).unwrap();
             let c = request(
                 board.addr,
                 Method::GET,

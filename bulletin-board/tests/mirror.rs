@@ -660,7 +660,7 @@ fn fork(key: &BoardKey, id: &str, entries: Vec<Vec<u8>>, ts: u64) -> Fork {
     for e in &entries {
         tree.push_entry(e);
     }
-    let head = key.sign_tree_head(tree.len(), ts, tree.root()).unwrap();
+    let head = key.sign_tree_head(id, tree.len(), ts, tree.root()).unwrap();
     Fork {
         entries,
         tree,
@@ -760,6 +760,7 @@ async fn e05_lying_board_is_caught_by_mirror_gossip_with_checkable_evidence() {
     // split view (L25): refused with 409 and kept.
     let other = key
         .sign_tree_head(
+            &s.id,
             fa.head.tree_size,
             t0 + 5,
             fb.tree.root_at(fa.head.tree_size).unwrap(),
@@ -788,6 +789,7 @@ async fn e05_lying_board_is_caught_by_mirror_gossip_with_checkable_evidence() {
     // A smaller tree signed later than a verified head is a rollback (L26).
     let back = key
         .sign_tree_head(
+            &s.id,
             fa.head.tree_size - 1,
             t0 + 10,
             fa.tree.root_at(fa.head.tree_size - 1).unwrap(),

@@ -222,9 +222,9 @@ async fn e11_primary_killed_mirrors_serve_and_queue_every_ballot_arrives_once() 
                 .unwrap();
         let p =
             MirrorPromise::decode(&hex::decode(v["promise"].as_str().unwrap()).unwrap()).unwrap();
-        p.verify(&mk).unwrap();
+        p.verify(&mk, &s.id).unwrap();
         assert_eq!(p.leaf_hash, urna_log::leaf_hash(&b));
-        assert_eq!(p.board_log_id, key.log_id());
+        assert_eq!(p.board_log_id, key.log_id(&s.id));
         promises.push((m.addr, v["tracking_code"].as_str().unwrap().to_string()));
         sent.push(b);
     }

@@ -111,7 +111,7 @@ async fn happy_path_record_verifies(backend: Backend) {
             .await
             .json(),
     )
-    .verify(&b.public)
+    .verify(&b.public, &s.id)
     .unwrap();
     let p = b
         .get(&format!("/api/elections/{}/proof/inclusion?index=2", s.id))
@@ -139,7 +139,7 @@ async fn happy_path_record_verifies(backend: Backend) {
         .await
         .json();
     let old = head_of(&serde_json::json!({"tree_head": c["first_tree_head"]}))
-        .verify(&b.public)
+        .verify(&b.public, &s.id)
         .unwrap();
     let cp: ConsistencyProof = serde_json::from_value(c["consistency_proof"].clone()).unwrap();
     check_extends(&old, &head, &cp).unwrap();
@@ -914,8 +914,8 @@ async fn e06_restart_keeps_the_log_and_extends_it(backend: Backend) {
     let again = b.post_entry(&s.id, &s.ballot(0, 0, 90)).await.receipt();
     assert_eq!(again.promise, r1.promise);
     let r2 = b.post_entry(&s.id, &s.ballot(1, 0, 91)).await.receipt();
-    let old = r1.tree_head.verify(&b.public).unwrap();
-    let new = r2.tree_head.verify(&b.public).unwrap();
+    let old = r1.tree_head.verify(&b.public, &s.id).unwrap();
+    let new = r2.tree_head.verify(&b.public, &s.id).unwrap();
     let c = b
         .get(&format!(
             "/api/elections/{}/proof/consistency?first={}&second={}",

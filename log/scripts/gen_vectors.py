@@ -74,6 +74,8 @@ def proof_encoding(hashes):  # (L10): u32 count, then the hashes
 
 
 TREE_HEAD_LABEL = b"urna/v1/tree-head\n"
+LOG_ID_LABEL = b"urna/v1/log-id\n"
+ELECTION = b"council-2026"
 EVIDENCE_LABEL = b"urna/v1/evidence\n"
 
 
@@ -122,7 +124,8 @@ def main():
     seed = sha256(b"urna/v1/test-vectors/board-key")
     sk = Ed25519PrivateKey.from_private_bytes(seed)
     pk = sk.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    log_id = sha256(pk)  # (L12)
+    # (L12): one log per election on the board.
+    log_id = sha256(LOG_ID_LABEL + pk + bytes([len(ELECTION)]) + ELECTION)
     ts = 1767225600000  # 2026-01-01T00:00:00Z
     sth = head(sk, log_id, size, ts, mth(entries[:size]))
 
@@ -169,6 +172,7 @@ def main():
         "tree_head": {
             "insecure_test_seed": h(seed),
             "public_key": h(pk),
+            "election": ELECTION.decode("ascii"),
             "log_id": h(log_id),
             "tree_size": size,
             "timestamp_ms": ts,

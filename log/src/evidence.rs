@@ -84,7 +84,8 @@ impl Evidence {
     /// Check the evidence offline (`spec/log.md` §9):
     ///
     /// 1. both heads verify under `public_key` (L23, with L13–L16), else
-    ///    `ERR_CHECKPOINT_INVALID`, and they are not the same head;
+    ///    `ERR_CHECKPOINT_INVALID`; they name the same log (L12), else
+    ///    `ERR_EVIDENCE_INVALID`; and they are not the same head;
     /// 2. with a conflicting leaf: the index is below both sizes, both
     ///    inclusion proofs verify (else `ERR_INCLUSION_INVALID`) and the
     ///    leaf hashes differ (L27);
@@ -94,8 +95,15 @@ impl Evidence {
     /// Anything else is `ERR_EVIDENCE_INVALID` (L24).
     pub fn verify(&self) -> Result<EvidenceKind> {
         // (L23)
-        let a = self.first.verify(&self.public_key)?;
-        let b = self.second.verify(&self.public_key)?;
+        let a = self.first.verify_signature(&self.public_key)?;
+        let b = self.second.verify_signature(&self.public_key)?;
+        // One log: the log id names the board key and the election (L12),
+        // so heads of two elections on one board are never evidence.
+        if a.log_id != b.log_id {
+            return Err(Error::EvidenceInvalid(
+                "the two heads are of different logs (another election, or another board)",
+            ));
+        }
         if a == b {
             return Err(Error::EvidenceInvalid("the two heads are the same"));
         }

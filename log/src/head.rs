@@ -5,9 +5,11 @@
 //!
 //! `"urna/v1/tree-head\n" ‖ log_id ‖ u64(tree_size) ‖ u64(timestamp_ms) ‖ root_hash`
 //!
-//! with `log_id = SHA-256(public key)` and integers big-endian (L13). The
-//! label keeps these signatures from being valid for any other message the
-//! board key might sign.
+//! with `log_id` naming one election's log on one board (L12) and integers
+//! big-endian (L13). The label keeps these signatures from being valid for
+//! any other message the board key might sign; the log id keeps a head of
+//! one election from being read as a head of another election on the same
+//! board.
 
 use core::fmt;
 use core::ops::Deref;
@@ -25,6 +27,24 @@ use crate::proof::{verify_consistency, ConsistencyProof};
 /// Domain-separation label at the start of every signed tree-head body (L13).
 pub const TREE_HEAD_LABEL: &[u8; 18] = b"urna/v1/tree-head\n";
 
+/// Domain-separation label of the log id (L12).
+pub const LOG_ID_LABEL: &[u8; 15] = b"urna/v1/log-id\n";
+
+/// The log id of election `election`'s log on the board with key
+/// `public_key` (`spec/log.md` §6 (L12)):
+/// `SHA-256("urna/v1/log-id\n" ‖ public key ‖ u8(len) ‖ election id)`.
+/// Election ids are 1 to 64 ASCII bytes (`spec/record.md` §3.1); a longer
+/// one is cut at 255 bytes, which no valid election reaches.
+pub fn log_id_for(public_key: &[u8; 32], election: &str) -> Hash {
+    let id = &election.as_bytes()[..election.len().min(255)];
+    let mut h = Sha256::new();
+    h.update(LOG_ID_LABEL);
+    h.update(public_key);
+    h.update([id.len() as u8]);
+    h.update(id);
+    Hash(h.finalize().into())
+}
+
 /// The board's signing key.
 ///
 /// The secret is wiped on drop (`ed25519_dalek::SigningKey` zeroizes itself)
@@ -38,7 +58,10 @@ impl ZeroizeOnDrop for BoardKey {}
 impl fmt::Debug for BoardKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoardKey")
-            .field("log_id", &self.log_id())
+            .field(
+                "public_key",
+                &hex::encode(self.signing.verifying_key().as_bytes()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -68,12 +91,12 @@ impl BoardKey {
         BoardPublicKey::from_verifying_key(self.signing.verifying_key())
     }
 
-    /// `SHA-256(public key)` (L12).
-    pub fn log_id(&self) -> Hash {
-        log_id_of(&self.signing.verifying_key())
+    /// The log id of election `election`'s log (L12).
+    pub fn log_id(&self, election: &str) -> Hash {
+        log_id_for(self.signing.verifying_key().as_bytes(), election)
     }
 
-    /// Sign the head of a tree of `tree_size` leaves with root `root_hash`
+    /// Sign the head of election `election`'s log, a tree of `tree_size` leaves with root `root_hash`
     /// at `timestamp_ms` (milliseconds since the Unix epoch) (L13, L14).
     ///
     /// Refuses heads that no verifier would accept: a zero timestamp (L15),
@@ -82,12 +105,13 @@ impl BoardKey {
     /// extends the last one it signed ([`check_extends`], case E6).
     pub fn sign_tree_head(
         &self,
+        election: &str,
         tree_size: u64,
         timestamp_ms: u64,
         root_hash: Hash,
     ) -> Result<SignedTreeHead> {
         let mut head = SignedTreeHead {
-            log_id: self.log_id(),
+            log_id: self.log_id(election),
             tree_size,
             timestamp_ms,
             root_hash,
@@ -99,18 +123,13 @@ impl BoardKey {
     }
 }
 
-fn log_id_of(key: &VerifyingKey) -> Hash {
-    Hash(Sha256::digest(key.as_bytes()).into())
-}
-
 /// The board's public key, as a verifier holds it.
 ///
-/// Invariant: a valid Ed25519 point that is not of small order (L11);
-/// `log_id` is its SHA-256 (L12). JSON form: lower-case hex.
+/// Invariant: a valid Ed25519 point that is not of small order (L11).
+/// JSON form: lower-case hex.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct BoardPublicKey {
     key: VerifyingKey,
-    log_id: Hash,
 }
 
 impl fmt::Debug for BoardPublicKey {
@@ -121,10 +140,7 @@ impl fmt::Debug for BoardPublicKey {
 
 impl BoardPublicKey {
     fn from_verifying_key(key: VerifyingKey) -> Self {
-        BoardPublicKey {
-            log_id: log_id_of(&key),
-            key,
-        }
+        BoardPublicKey { key }
     }
 
     /// Decode a 32-byte Ed25519 public key; rejects encodings that do not
@@ -148,9 +164,9 @@ impl BoardPublicKey {
         self.key.to_bytes()
     }
 
-    /// `SHA-256(public key)`, the log id (L12).
-    pub fn log_id(&self) -> Hash {
-        self.log_id
+    /// The log id of election `election`'s log on this board (L12).
+    pub fn log_id(&self, election: &str) -> Hash {
+        log_id_for(self.key.as_bytes(), election)
     }
 }
 
@@ -254,15 +270,24 @@ impl SignedTreeHead {
         Ok(())
     }
 
-    /// Check this head against the board's key (`spec/log.md` §7): the log
-    /// id is the key's (L13), the timestamp is not zero (L15), a size-0
-    /// tree has the empty root (L16), and the signature verifies under
-    /// RFC 8032 with the strict checks of `verify_strict` (L14).
+    /// Check this head as a head of election `election`'s log on the board
+    /// with key `key` (`spec/log.md` §7): the log id is that log's (L12,
+    /// L13), the timestamp is not zero (L15), a size-0 tree has the empty
+    /// root (L16), and the signature verifies under RFC 8032 with the
+    /// strict checks of `verify_strict` (L14).
     /// Fails with `ERR_CHECKPOINT_INVALID`.
-    pub fn verify(&self, key: &BoardPublicKey) -> Result<VerifiedTreeHead> {
-        if self.log_id != key.log_id() {
+    pub fn verify(&self, key: &BoardPublicKey, election: &str) -> Result<VerifiedTreeHead> {
+        if self.log_id != key.log_id(election) {
             return Err(Error::CheckpointInvalid(HeadFailure::WrongLogId));
         }
+        self.verify_signature(key)
+    }
+
+    /// (L13)–(L16) without knowing the election: the fields and the
+    /// signature. For evidence (§9), where two heads with one log id are
+    /// heads of one log whatever its election; everything else calls
+    /// [`SignedTreeHead::verify`].
+    pub fn verify_signature(&self, key: &BoardPublicKey) -> Result<VerifiedTreeHead> {
         self.check_fields()?;
         let sig = Signature::from_bytes(&self.signature);
         key.key
@@ -397,12 +422,13 @@ mod tests {
     fn encoding_layout_and_round_trip() {
         let key = BoardKey::from_seed(&[7; 32]);
         let head = key
-            .sign_tree_head(5, 1_700_000_000_000, Hash([3; 32]))
+            .sign_tree_head("e1", 5, 1_700_000_000_000, Hash([3; 32]))
             .unwrap();
         let body = head.signed_body();
         assert_eq!(body.len(), SignedTreeHead::BODY_LEN);
         assert_eq!(&body[..18], TREE_HEAD_LABEL);
-        assert_eq!(&body[18..50], key.log_id().as_bytes());
+        assert_eq!(&body[18..50], key.log_id("e1").as_bytes());
+        assert_ne!(key.log_id("e1"), key.log_id("e2"), "one log per election");
         assert_eq!(&body[50..58], &5u64.to_be_bytes());
         assert_eq!(&body[58..66], &1_700_000_000_000u64.to_be_bytes());
         assert_eq!(&body[66..98], &[3; 32]);
@@ -416,7 +442,12 @@ mod tests {
             "ERR_ENCODING"
         );
         assert!(SignedTreeHead::decode(&bytes[..161]).is_err());
-        head.verify(&key.public_key()).unwrap();
+        head.verify(&key.public_key(), "e1").unwrap();
+        // Another election's log on the same board: refused.
+        assert_eq!(
+            head.verify(&key.public_key(), "e2").unwrap_err().code(),
+            "ERR_CHECKPOINT_INVALID"
+        );
     }
 
     #[test]

@@ -20,9 +20,9 @@
 //! let key = BoardKey::from_seed(&[42; 32]);
 //! let mut tree = MemoryTree::new();
 //! tree.push_entry(b"manifest");
-//! let old = key.sign_tree_head(tree.len(), 1_000, tree.root()).unwrap();
+//! let old = key.sign_tree_head("council-2026", tree.len(), 1_000, tree.root()).unwrap();
 //! let i = tree.push_entry(b"ballot");
-//! let new = key.sign_tree_head(tree.len(), 2_000, tree.root()).unwrap();
+//! let new = key.sign_tree_head("council-2026", tree.len(), 2_000, tree.root()).unwrap();
 //!
 //! // A voter checks that their ballot is in the signed tree.
 //! let proof = tree.inclusion_proof(i, new.tree_size).unwrap();
@@ -30,7 +30,10 @@
 //!
 //! // A mirror checks that the board only grew.
 //! let pk = key.public_key();
-//! let (old, new) = (old.verify(&pk).unwrap(), new.verify(&pk).unwrap());
+//! let (old, new) = (
+//!     old.verify(&pk, "council-2026").unwrap(),
+//!     new.verify(&pk, "council-2026").unwrap(),
+//! );
 //! let consistency = tree.consistency_proof(old.tree_size, new.tree_size).unwrap();
 //! check_extends(&old, &new, &consistency).unwrap();
 //! ```

@@ -118,9 +118,9 @@ proptest! {
     fn decoders_round_trip(seed in any::<[u8; 32]>(), size in 1u64..1000, ts in 1u64.., n in 0usize..=64) {
         let key = BoardKey::from_seed(&seed);
         let root = leaf_hash(&seed);
-        let h = key.sign_tree_head(size, ts, root).unwrap();
+        let h = key.sign_tree_head("e", size, ts, root).unwrap();
         prop_assert_eq!(SignedTreeHead::decode(&h.to_bytes()).unwrap(), h);
-        h.verify(&key.public_key()).unwrap();
+        h.verify(&key.public_key(), "e").unwrap();
         let path: Vec<Hash> = (0..n as u64).map(|i| leaf_hash(&i.to_be_bytes())).collect();
         let p = InclusionProof::from_path(path.clone()).unwrap();
         prop_assert_eq!(&InclusionProof::decode(&p.to_bytes()).unwrap(), &p);

@@ -10,6 +10,9 @@ use urna_log::{
 
 const T0: u64 = 1_767_225_600_000;
 
+/// The election whose log these heads are of.
+const E: &str = "e1";
+
 fn board() -> BoardKey {
     BoardKey::from_seed(&[0x42; 32])
 }
@@ -23,12 +26,12 @@ fn tree(n: u32) -> MemoryTree {
 }
 
 fn head(key: &BoardKey, t: &MemoryTree, size: u64, ts: u64) -> SignedTreeHead {
-    key.sign_tree_head(size, ts, t.root_at(size).unwrap())
+    key.sign_tree_head(E, size, ts, t.root_at(size).unwrap())
         .unwrap()
 }
 
 fn verified(key: &BoardKey, h: &SignedTreeHead) -> VerifiedTreeHead {
-    h.verify(&key.public_key()).unwrap()
+    h.verify(&key.public_key(), E).unwrap()
 }
 
 /// Sign arbitrary fields with the raw key, bypassing `sign_tree_head`'s checks.
@@ -51,16 +54,16 @@ fn e10_valid_head_verifies_and_round_trips() {
     let key = board();
     let t = tree(5);
     let h = head(&key, &t, 5, T0);
-    let v = h.verify(&key.public_key()).unwrap();
+    let v = h.verify(&key.public_key(), E).unwrap();
     assert_eq!(v.tree_size, 5);
-    assert_eq!(v.log_id, key.log_id());
+    assert_eq!(v.log_id, key.log_id(E));
     assert_eq!(SignedTreeHead::decode(&h.to_bytes()).unwrap(), h);
     let json = serde_json::to_string(&h).unwrap();
     assert_eq!(serde_json::from_str::<SignedTreeHead>(&json).unwrap(), h);
     assert_eq!(serde_json::to_string(&v).unwrap(), json);
     // The empty tree.
-    let e = key.sign_tree_head(0, T0, empty_root()).unwrap();
-    e.verify(&key.public_key()).unwrap();
+    let e = key.sign_tree_head(E, 0, T0, empty_root()).unwrap();
+    e.verify(&key.public_key(), E).unwrap();
 }
 
 #[test]
@@ -75,7 +78,7 @@ fn e10_bad_signature_rejected() {
             let mut b = bytes.clone();
             b[byte] ^= 1 << bit;
             let m = SignedTreeHead::decode(&b).unwrap();
-            let f = checkpoint_failure(m.verify(&pk).unwrap_err());
+            let f = checkpoint_failure(m.verify(&pk, E).unwrap_err());
             assert!(
                 matches!(
                     f,
@@ -90,13 +93,16 @@ fn e10_bad_signature_rejected() {
     // A signature by another key over the same body.
     let other = raw_sign([9; 32], h);
     assert_eq!(
-        checkpoint_failure(other.verify(&pk).unwrap_err()),
+        checkpoint_failure(other.verify(&pk, E).unwrap_err()),
         HeadFailure::BadSignature
     );
     // All-zero signature.
     let mut z = h;
     z.signature = [0; 64];
-    assert_eq!(z.verify(&pk).unwrap_err().code(), "ERR_CHECKPOINT_INVALID");
+    assert_eq!(
+        z.verify(&pk, E).unwrap_err().code(),
+        "ERR_CHECKPOINT_INVALID"
+    );
 }
 
 #[test]
@@ -106,15 +112,15 @@ fn e10_wrong_log_id_rejected() {
     let h = head(&other, &tree(3), 3, T0);
     // Another board's valid head, checked against our key.
     assert_eq!(
-        checkpoint_failure(h.verify(&key.public_key()).unwrap_err()),
+        checkpoint_failure(h.verify(&key.public_key(), E).unwrap_err()),
         HeadFailure::WrongLogId
     );
     // Our key's signature, but over a foreign log id.
     let mut forged = head(&key, &tree(3), 3, T0);
-    forged.log_id = other.log_id();
+    forged.log_id = other.log_id(E);
     let forged = raw_sign([0x42; 32], forged);
     assert_eq!(
-        checkpoint_failure(forged.verify(&key.public_key()).unwrap_err()),
+        checkpoint_failure(forged.verify(&key.public_key(), E).unwrap_err()),
         HeadFailure::WrongLogId
     );
     // check_extends between heads of two different boards.
@@ -131,7 +137,7 @@ fn e10_zero_timestamp_rejected() {
     let key = board();
     let t = tree(2);
     assert_eq!(
-        checkpoint_failure(key.sign_tree_head(2, 0, t.root()).unwrap_err()),
+        checkpoint_failure(key.sign_tree_head(E, 2, 0, t.root()).unwrap_err()),
         HeadFailure::ZeroTimestamp
     );
     // Validly signed by the board key, but with timestamp 0.
@@ -139,7 +145,7 @@ fn e10_zero_timestamp_rejected() {
     h.timestamp_ms = 0;
     let h = raw_sign([0x42; 32], h);
     assert_eq!(
-        checkpoint_failure(h.verify(&key.public_key()).unwrap_err()),
+        checkpoint_failure(h.verify(&key.public_key(), E).unwrap_err()),
         HeadFailure::ZeroTimestamp
     );
 }
@@ -148,14 +154,14 @@ fn e10_zero_timestamp_rejected() {
 fn e10_empty_tree_with_non_empty_root_rejected() {
     let key = board();
     assert_eq!(
-        checkpoint_failure(key.sign_tree_head(0, T0, Hash([1; 32])).unwrap_err()),
+        checkpoint_failure(key.sign_tree_head(E, 0, T0, Hash([1; 32])).unwrap_err()),
         HeadFailure::EmptyTreeRoot
     );
-    let mut h = key.sign_tree_head(0, T0, empty_root()).unwrap();
+    let mut h = key.sign_tree_head(E, 0, T0, empty_root()).unwrap();
     h.root_hash = Hash([1; 32]);
     let h = raw_sign([0x42; 32], h);
     assert_eq!(
-        checkpoint_failure(h.verify(&key.public_key()).unwrap_err()),
+        checkpoint_failure(h.verify(&key.public_key(), E).unwrap_err()),
         HeadFailure::EmptyTreeRoot
     );
 }
@@ -278,7 +284,7 @@ fn e10_json_is_strict() {
     let key = board();
     let h = head(&key, &tree(3), 3, T0);
     let mut v = serde_json::to_value(h).unwrap();
-    assert_eq!(v["log_id"], key.log_id().to_hex());
+    assert_eq!(v["log_id"], key.log_id(E).to_hex());
     v["extra"] = serde_json::json!(1);
     assert!(serde_json::from_value::<SignedTreeHead>(v).is_err());
     let mut v = serde_json::to_value(h).unwrap();
@@ -496,4 +502,34 @@ fn e05_evidence_decoding_is_strict() {
     let mut v = serde_json::to_value(&e).unwrap();
     v["kind"] = serde_json::json!("split_view");
     assert!(serde_json::from_value::<Evidence>(v).is_err());
+}
+
+/// Two elections on one board each have their own log (L12): heads of the
+/// same size with different roots, one per election, are two honest logs,
+/// not a split view, and cannot be passed off as evidence against the board.
+#[test]
+fn e05_heads_of_two_elections_are_not_evidence() {
+    let key = board();
+    let (a, b) = (tree(4), tree(5));
+    let ha = key.sign_tree_head("election-a", 4, T0, a.root()).unwrap();
+    let hb = key
+        .sign_tree_head("election-b", 4, T0 + 1, b.root_at(4).unwrap())
+        .unwrap();
+    let mut b4 = tree(3);
+    b4.push_entry(b"another fourth entry");
+    let hb2 = key
+        .sign_tree_head("election-b", 4, T0 + 2, b4.root())
+        .unwrap();
+    assert_ne!(ha.log_id, hb.log_id);
+    let pk = key.public_key();
+    assert!(urna_log::Evidence::from_heads(pk, ha, hb2).is_none());
+    let e = urna_log::Evidence {
+        public_key: pk,
+        first: ha,
+        second: hb2,
+        conflicting_leaf: None,
+    };
+    assert_eq!(e.verify().unwrap_err().code(), "ERR_EVIDENCE_INVALID");
+    // The same two heads' fork inside election b is evidence.
+    assert!(urna_log::Evidence::from_heads(pk, hb, hb2).is_some());
 }

@@ -140,10 +140,12 @@ fn tree_head_vector() {
     let key = BoardKey::from_seed(&seed);
     let pk = BoardPublicKey::from_bytes(&bytes(&tv["public_key"])).unwrap();
     assert_eq!(key.public_key(), pk);
-    assert_eq!(pk.log_id(), hx(&tv["log_id"]));
+    let election = tv["election"].as_str().unwrap();
+    assert_eq!(pk.log_id(election), hx(&tv["log_id"]));
     // Ed25519 is deterministic: our signature must be the generator's.
     let h = key
         .sign_tree_head(
+            election,
             n(&tv["tree_size"]),
             n(&tv["timestamp_ms"]),
             hx(&tv["root_hash"]),
@@ -154,7 +156,8 @@ fn tree_head_vector() {
     assert_eq!(h.to_bytes(), bytes(&tv["encoding"]));
     assert_eq!(serde_json::to_value(h).unwrap(), tv["json"]);
     let decoded = SignedTreeHead::decode(&bytes(&tv["encoding"])).unwrap();
-    decoded.verify(&pk).unwrap();
+    decoded.verify(&pk, election).unwrap();
+    assert!(decoded.verify(&pk, "another-election").is_err());
     let from_json: SignedTreeHead = serde_json::from_value(tv["json"].clone()).unwrap();
     assert_eq!(from_json, decoded);
     // The head's root is the root of the reference tree at that size.

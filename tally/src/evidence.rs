@@ -100,8 +100,8 @@ mod tests {
         b.push_entry(b"ballot-b");
         Evidence {
             public_key: key.public_key(),
-            first: key.sign_tree_head(2, 10, a.root()).unwrap(),
-            second: key.sign_tree_head(2, 11, b.root()).unwrap(),
+            first: key.sign_tree_head("e1", 2, 10, a.root()).unwrap(),
+            second: key.sign_tree_head("e1", 2, 11, b.root()).unwrap(),
             conflicting_leaf: None,
         }
     }

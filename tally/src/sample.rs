@@ -201,6 +201,9 @@ struct Board<W: Write> {
     key: BoardKey,
     every: usize,
     time_ms: u64,
+    /// The election of the log (from its manifest, entry 0): names the log
+    /// in every head (`spec/log.md` (L12)).
+    election: String,
 }
 
 impl<W: Write> Board<W> {
@@ -212,6 +215,7 @@ impl<W: Write> Board<W> {
             key: BoardKey::from_seed(seed),
             every,
             time_ms: 1_800_000_000_000,
+            election: String::new(),
         };
         board
             .out
@@ -223,6 +227,11 @@ impl<W: Write> Board<W> {
         self.post_bytes(&e.to_bytes())
     }
     fn post_bytes(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        if self.tree.is_empty() {
+            if let Ok(Entry::Manifest { manifest, .. }) = Entry::from_bytes(bytes) {
+                self.election = manifest.election_id;
+            }
+        }
         self.out.frame(kind::ENTRY, bytes)?;
         self.tree.push_entry(bytes);
         if self.tree.len() as usize % self.every == 0 {
@@ -234,7 +243,12 @@ impl<W: Write> Board<W> {
         self.time_ms += 1000;
         let h = self
             .key
-            .sign_tree_head(self.tree.len(), self.time_ms, self.tree.root())
+            .sign_tree_head(
+                &self.election,
+                self.tree.len(),
+                self.time_ms,
+                self.tree.root(),
+            )
             .map_err(|e| anyhow!("{e}"))?;
         self.out.frame(kind::TREE_HEAD, &h.to_bytes())?;
         Ok(())

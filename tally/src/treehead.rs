@@ -50,15 +50,17 @@ impl LogChecker {
         }
     }
 
-    /// A signed tree head over every entry so far.
-    pub fn tree_head(&mut self, bytes: &[u8]) -> Result<(), String> {
+    /// A signed tree head over every entry so far, of election
+    /// `election`'s log (from the manifest; `spec/log.md` (L12)).
+    pub fn tree_head(&mut self, bytes: &[u8], election: Option<&str>) -> Result<(), String> {
         let head = SignedTreeHead::decode(bytes).map_err(|e| format!("tree head: {e}"))?;
         let key = self
             .key
             .as_ref()
             .ok_or("a tree head before the board key")?;
+        let election = election.ok_or("a tree head before the manifest names the election")?;
         let verified = head
-            .verify(key)
+            .verify(key, election)
             .map_err(|e| format!("tree head of size {}: {e} ({})", head.tree_size, e.code()))?;
         let head = verified.into_signed();
         if head.tree_size != self.range.size() {

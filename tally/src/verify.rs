@@ -154,7 +154,10 @@ impl Verifier {
                     self.t.fail("R13", None, e);
                 }
             }
-            Frame::TreeHead(bytes) => match self.log.tree_head(&bytes) {
+            Frame::TreeHead(bytes) => match self.log.tree_head(
+                &bytes,
+                self.manifest.as_ref().map(|m| m.election_id.as_str()),
+            ) {
                 Ok(()) => self.t.pass("R13"),
                 Err(e) => self.t.fail("R13", Some(self.entries), e),
             },

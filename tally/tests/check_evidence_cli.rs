@@ -39,9 +39,11 @@ fn e05_check_evidence_confirms_each_kind_and_rejects_non_evidence() {
     let key = BoardKey::from_seed(&[3; 32]);
     let a = tree(&[b"manifest", b"open", b"ballot-a"]);
     let b = tree(&[b"manifest", b"open", b"ballot-b", b"ballot-c"]);
-    let ha = key.sign_tree_head(3, 100, a.root()).unwrap();
-    let hb3 = key.sign_tree_head(3, 101, b.root_at(3).unwrap()).unwrap();
-    let hb4 = key.sign_tree_head(4, 102, b.root()).unwrap();
+    let ha = key.sign_tree_head("e1", 3, 100, a.root()).unwrap();
+    let hb3 = key
+        .sign_tree_head("e1", 3, 101, b.root_at(3).unwrap())
+        .unwrap();
+    let hb4 = key.sign_tree_head("e1", 4, 102, b.root()).unwrap();
 
     // Split view, as JSON (spec/log.md §11).
     let split = Evidence::from_heads(key.public_key(), ha, hb3).unwrap();
@@ -51,6 +53,21 @@ fn e05_check_evidence_confirms_each_kind_and_rejects_non_evidence() {
         out.contains("VALID EVIDENCE") && out.contains("split view"),
         "{out}"
     );
+
+    // The same two trees as two *elections'* logs on one board: honest,
+    // not evidence (spec/log.md (L12), (L23)) — no false accusation.
+    let other = key
+        .sign_tree_head("e2", 3, 101, b.root_at(3).unwrap())
+        .unwrap();
+    let framed = Evidence {
+        public_key: key.public_key(),
+        first: ha,
+        second: other,
+        conflicting_leaf: None,
+    };
+    let (code, out) = run(&serde_json::to_vec(&framed).unwrap());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ERR_EVIDENCE_INVALID"), "{out}");
 
     // Conflicting leaf between sizes 3 and 4, binary (L22).
     let leaf = ConflictingLeaf {
@@ -74,7 +91,9 @@ fn e05_check_evidence_confirms_each_kind_and_rejects_non_evidence() {
     );
 
     // Rollback, as hex.
-    let small_later = key.sign_tree_head(2, 200, b.root_at(2).unwrap()).unwrap();
+    let small_later = key
+        .sign_tree_head("e1", 2, 200, b.root_at(2).unwrap())
+        .unwrap();
     let rb = Evidence::from_heads(key.public_key(), hb4, small_later).unwrap();
     let (code, out) = run(hex::encode(rb.to_bytes()).as_bytes());
     assert_eq!(code, 0, "{out}");

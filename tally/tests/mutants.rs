@@ -326,8 +326,12 @@ fn r13_tree_head_over_another_root() {
     let mut out = write_entries(&entries, &s.secrets.board_seed, 16, Vec::new()).unwrap();
     // The board signs one more head, of the right size but a wrong root.
     let key = urna_log::BoardKey::from_seed(&s.secrets.board_seed);
+    let Entry::Manifest { manifest, .. } = decode(&entries[0]) else {
+        panic!("first entry is not the manifest")
+    };
     let head = key
         .sign_tree_head(
+            &manifest.election_id,
             entries.len() as u64,
             1_900_000_000_000,
             urna_log::Hash([7; 32]),

@@ -208,14 +208,19 @@ impl State {
         self.time_ms += 1000;
         let key = BoardKey::from_seed(&self.seed);
         let head = key
-            .sign_tree_head(self.tree.len(), self.time_ms, self.tree.root())
+            .sign_tree_head(
+                &self.ctx.manifest().election_id,
+                self.tree.len(),
+                self.time_ms,
+                self.tree.root(),
+            )
             .map_err(ClientError::from)?;
         let proof = self
             .tree
             .inclusion_proof(index, self.tree.len())
             .map_err(ClientError::from)?;
         let promise = Promise {
-            log_id: key.log_id(),
+            log_id: key.log_id(&self.ctx.manifest().election_id),
             manifest_hash: self.ctx.manifest().hash().0,
             log_index: index,
             timestamp_ms: self.time_ms,
@@ -279,8 +284,12 @@ impl BoardApi for MemoryBoard {
             return Err(refuse("ERR_NOT_FOUND", "no such election"));
         }
         s.time_ms += 1000;
-        let head =
-            BoardKey::from_seed(&s.seed).sign_tree_head(s.tree.len(), s.time_ms, s.tree.root())?;
+        let head = BoardKey::from_seed(&s.seed).sign_tree_head(
+            election_id,
+            s.tree.len(),
+            s.time_ms,
+            s.tree.root(),
+        )?;
         let proof = s.tree.inclusion_proof(log_index, s.tree.len())?;
         Ok((head, proof))
     }

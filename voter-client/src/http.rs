@@ -187,12 +187,14 @@ pub fn cross_check(
     key: &BoardPublicKey,
     head: &SignedTreeHead,
 ) -> Result<SignedTreeHead> {
-    let ours = head.verify(key)?;
+    let ours = head.verify(key, election_id)?;
     let theirs_raw = mirror.tree_head(election_id)?;
-    let theirs = theirs_raw.verify(key).map_err(|e| ClientError::Receipt {
-        code: e.code(),
-        reason: format!("the mirror's tree head is not signed by the board key: {e}"),
-    })?;
+    let theirs = theirs_raw
+        .verify(key, election_id)
+        .map_err(|e| ClientError::Receipt {
+            code: e.code(),
+            reason: format!("the mirror's tree head is not signed by the board key: {e}"),
+        })?;
     if let Some(ev) = Evidence::from_heads(*key, *head, theirs_raw) {
         return Err(ClientError::Inconsistent {
             reason: format!(

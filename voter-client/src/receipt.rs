@@ -102,10 +102,13 @@ impl Promise {
         self
     }
 
-    /// Check the promise against the board's key (strict Ed25519).
-    pub fn verify(&self, key: &BoardPublicKey) -> Result<()> {
-        if self.log_id != key.log_id() {
-            return Err(ClientError::receipt("the promise names another board"));
+    /// Check the promise against the board's key (strict Ed25519), as a
+    /// promise of election `election`'s log (`spec/log.md` (L12)).
+    pub fn verify(&self, key: &BoardPublicKey, election: &str) -> Result<()> {
+        if self.log_id != key.log_id(election) {
+            return Err(ClientError::receipt(
+                "the promise names another board or another election's log",
+            ));
         }
         let vk = VerifyingKey::from_bytes(&key.to_bytes())
             .map_err(|_| ClientError::receipt("the board key is not an Ed25519 key"))?;
@@ -159,7 +162,7 @@ impl BoardReceipt {
         let bytes = urna_crypto::group::hex_decode(&self.promise, "promise")
             .map_err(|_| ClientError::receipt("the promise is not hex"))?;
         let p = Promise::decode(&bytes)?;
-        p.verify(key)?;
+        p.verify(key, &self.election)?;
         // (P2)
         if p.log_index != self.log_index
             || p.timestamp_ms != self.timestamp_ms
@@ -186,7 +189,7 @@ impl BoardReceipt {
             }
         }
         // (P4), (P5)
-        let head = self.tree_head.verify(key)?;
+        let head = self.tree_head.verify(key, &self.election)?;
         urna_log::verify_inclusion(
             entry,
             self.log_index,
@@ -269,7 +272,7 @@ impl CastReceipt {
         let bytes = urna_crypto::group::hex_decode(&self.board.promise, "promise")
             .map_err(|_| ClientError::receipt("the promise is not hex"))?;
         let p = Promise::decode(&bytes)?;
-        p.verify(&self.board_key)?;
+        p.verify(&self.board_key, &self.election)?;
         let entry = self.entry_bytes()?;
         let code = TrackingCode(Hash32(urna_election::codec::hash(
             "urna/v1/tracking-code",
@@ -304,7 +307,7 @@ impl CastReceipt {
     /// or any mirror: the head is signed by the same board, covers the
     /// ballot's index, and the ballot's leaf is in it.
     pub fn check_inclusion(&self, head: &SignedTreeHead, proof: &InclusionProof) -> Result<()> {
-        let head = head.verify(&self.board_key)?;
+        let head = head.verify(&self.board_key, &self.election)?;
         if head.signed().tree_size <= self.board.log_index {
             return Err(ClientError::Receipt {
                 code: "ERR_INCLUSION_INVALID",

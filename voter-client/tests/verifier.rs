@@ -47,7 +47,12 @@ fn client_ballots_and_audits_pass_the_independent_verifier() {
         tree.push_entry(e);
     }
     let head = board
-        .sign_tree_head(tree.len(), 1_800_000_000_000, tree.root())
+        .sign_tree_head(
+            &election.manifest().election_id,
+            tree.len(),
+            1_800_000_000_000,
+            tree.root(),
+        )
         .unwrap();
     w.frame(kind::TREE_HEAD, &head.to_bytes()).unwrap();
     let record = w.finish().unwrap();
