@@ -897,55 +897,31 @@ impl Machine {
         if self.pending.is_empty() {
             return Ok(None);
         }
-        let mut range = self.range.clone();
-        for e in &self.pending {
-            range.push(Hash(e.leaf_hash)).map_err(ApiError::internal)?;
-        }
+        let range = self.staged_range()?;
         // Heads never go back in time (spec/record.md (R13)).
         let ts = now_ms.max(self.head.map_or(1, |h| h.timestamp_ms)).max(1);
         let head = key
             .sign_tree_head(&self.shared.id, range.size(), ts, range.root())
             .map_err(ApiError::internal)?;
-        let commit = ElectionCommit {
-            election: self.shared.id.clone(),
-            create: self.uncommitted.then_some(self.manifest_hash),
-            entries: self.pending.clone(),
-            ballots: self.pending_ballots.clone(),
-            head: StoredHead {
-                tree_size: head.tree_size,
-                head: head.to_bytes(),
-            },
-            head_timestamp_ms: ts,
-            now_ms,
-        };
-        self.staged = Some((range, head));
-        Ok(Some(commit))
+        Ok(Some(self.stage_commit(range, head, now_ms)))
     }
 
-    /// A mirror's commit (`spec/api.md` §8.1 (M3)): the staged entries
-    /// under the upstream board's signed tree head `head` (already
-    /// verified under the upstream key), which must cover exactly the
-    /// committed and staged entries with the same root. Nothing is signed
-    /// here: the mirror republishes the board's own head.
-    pub fn prepare_mirror_commit(
-        &mut self,
-        head: SignedTreeHead,
-        now_ms: u64,
-    ) -> Result<ElectionCommit, ApiError> {
+    /// The compact range of the committed entries and the staged ones.
+    fn staged_range(&self) -> Result<CompactRange, ApiError> {
         let mut range = self.range.clone();
         for e in &self.pending {
             range.push(Hash(e.leaf_hash)).map_err(ApiError::internal)?;
         }
-        if range.size() != head.tree_size || range.root() != head.root_hash {
-            return Err(ApiError::new(
-                "ERR_LOG_INCONSISTENT",
-                format!(
-                    "the {} entries fetched do not hash to the root of the board's signed tree head of size {}",
-                    range.size(),
-                    head.tree_size
-                ),
-            ));
-        }
+        Ok(range)
+    }
+
+    /// Stage `range` under `head` and describe the durable commit.
+    fn stage_commit(
+        &mut self,
+        range: CompactRange,
+        head: SignedTreeHead,
+        now_ms: u64,
+    ) -> ElectionCommit {
         let commit = ElectionCommit {
             election: self.shared.id.clone(),
             create: self.uncommitted.then_some(self.manifest_hash),
@@ -959,7 +935,31 @@ impl Machine {
             now_ms,
         };
         self.staged = Some((range, head));
-        Ok(commit)
+        commit
+    }
+
+    /// A mirror's commit (`spec/api.md` §8.1 (M3)): the staged entries
+    /// under the upstream board's signed tree head `head` (already
+    /// verified under the upstream key), which must cover exactly the
+    /// committed and staged entries with the same root. Nothing is signed
+    /// here: the mirror republishes the board's own head.
+    pub fn prepare_mirror_commit(
+        &mut self,
+        head: SignedTreeHead,
+        now_ms: u64,
+    ) -> Result<ElectionCommit, ApiError> {
+        let range = self.staged_range()?;
+        if range.size() != head.tree_size || range.root() != head.root_hash {
+            return Err(ApiError::new(
+                "ERR_LOG_INCONSISTENT",
+                format!(
+                    "the {} entries fetched do not hash to the root of the board's signed tree head of size {}",
+                    range.size(),
+                    head.tree_size
+                ),
+            ));
+        }
+        Ok(self.stage_commit(range, head, now_ms))
     }
 
     /// After a durable commit: publish the staged entries to handlers.
