@@ -195,6 +195,13 @@ pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
     // voter who gets the bare URL types it from the organizer's announcement.
     println!("Vote in your browser:  {url}#fp={fingerprint}");
     println!("Election fingerprint:  {fingerprint}");
+    // The board's public page (state, ballots, tree head, how to verify).
+    if let Some(page) = url.split("/vote/").next() {
+        println!(
+            "Election page:         {page}/elections/{}",
+            url.rsplit('/').next().unwrap_or_default()
+        );
+    }
     println!("Three credentials (each votes once; re-voting replaces the earlier ballot):");
     for c in credentials.iter().take(3) {
         println!("  {c}");
@@ -473,6 +480,7 @@ pub fn finish(dir: &Path) -> anyhow::Result<Vec<Vec<u64>>> {
         &Entry::Result(ElectionResult::sign(totals, &fp, &organizer, &mut OsRng)),
     )?;
     println!("Result published ({:.1?}).", t0.elapsed());
+    println!("Result page:           {base}/elections/{id}/result");
 
     // Anyone: download the record and verify everything.
     let record = get_record(base, id)?;

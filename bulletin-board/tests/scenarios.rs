@@ -932,10 +932,22 @@ async fn e06_restart_keeps_the_log_and_extends_it(backend: Backend) {
     if let Some(running) = b.board.take() {
         running.shutdown().await;
     }
-    let err = urna_board::start(cfg)
-        .await
-        .err()
-        .expect("must refuse another key");
+    // The stopped board's database sessions may take a moment to close
+    // (PostgreSQL, on a busy machine): retry while the database itself is
+    // what cannot be opened yet, as crash.rs does for a killed board.
+    let mut err = None;
+    for _ in 0..40 {
+        let e = urna_board::start(cfg.clone())
+            .await
+            .err()
+            .expect("must refuse another key");
+        if e.to_string().contains("board key") {
+            err = Some(e);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let err = err.expect("the other key was never refused as such");
     assert!(err.to_string().contains("board key"), "{err}");
     b.restart().await;
     assert_eq!(b.get("/healthz").await.status, StatusCode::OK);

@@ -21,7 +21,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         "R4",
-        "credential list: valid, signed by the credential authority, fixed before voting opened",
+        "credential list and replacements: valid, signed by the credential authority, fixed before voting opened",
     ),
     (
         "R5",
