@@ -16,7 +16,7 @@ use voter_client::credential::Credential;
 use crate::credentials::PublicEntry;
 use crate::error::{AdminError, Result};
 use crate::keyfile::Role;
-use crate::organizer::{log_view, read_text, unlock};
+use crate::organizer::{read_text, signed_manifest, unlock};
 
 /// Read `public-credentials.json` (`[{"public": hex, "weight": n}, …]`).
 pub fn read_public_list(path: &Path) -> Result<CredentialList> {
@@ -55,33 +55,26 @@ fn write_public_list(path: &Path, list: &CredentialList) -> Result<()> {
     std::fs::write(path, json).map_err(|e| AdminError::io(path, e))
 }
 
-/// The board's manifest must be the one the authority holds.
-fn same_manifest(client: &BoardClient, manifest: &Manifest) -> Result<()> {
-    let view = log_view(client, &manifest.election_id)?;
-    if view.manifest.hash() != manifest.hash() {
+/// The credential list as it stands on the board (the list entry with its
+/// replacements applied, every signature checked), or `None` before it;
+/// first, the board's manifest must be the one the authority holds (one
+/// download of the log for both).
+pub fn effective_list(client: &BoardClient, manifest: &Manifest) -> Result<Option<CredentialList>> {
+    let entries = client.entries(&manifest.election_id)?;
+    let theirs = signed_manifest(&entries, &manifest.election_id, client.base())?;
+    if theirs.hash() != manifest.hash() {
         return Err(AdminError::Election(format!(
             "the manifest of `{}` on {} is not the one you hold (manifest hash {} there, {} here): \
              do not sign for it, and ask the organizer",
             manifest.election_id,
             client.base(),
-            view.manifest.hash().to_hex(),
+            theirs.hash().to_hex(),
             manifest.hash().to_hex()
         )));
     }
-    if view.manifest.credential_authority_key != manifest.credential_authority_key {
-        return Err(AdminError::Election(
-            "the manifest names another authority key".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// The credential list as it stands on the board (the list entry with its
-/// replacements applied, every signature checked), or `None` before it.
-pub fn effective_list(client: &BoardClient, manifest: &Manifest) -> Result<Option<CredentialList>> {
     let mut list: Option<CredentialList> = None;
-    for bytes in client.entries(&manifest.election_id)? {
-        match Entry::from_bytes(&bytes) {
+    for bytes in &entries {
+        match Entry::from_bytes(bytes) {
             Ok(Entry::Credentials { list: l, signature }) if list.is_none() => {
                 verify_credentials_signature(
                     &l,
@@ -123,7 +116,7 @@ pub fn upload(
             "the election is not weighted, but the list gives weights other than 1".into(),
         ));
     }
-    same_manifest(client, manifest)?;
+    effective_list(client, manifest)?;
     let sk = unlock(key, Role::Authority, passphrase_file)?;
     if sk.public_key() != manifest.credential_authority_key {
         return Err(AdminError::NotNow(format!(
@@ -192,7 +185,6 @@ pub fn replace(
     };
     let old = Credential::parse(rows[i].get(3).unwrap_or(""))
         .map_err(|e| AdminError::bad_file(&path, format!("row {}: {e}", i + 2)))?;
-    same_manifest(client, manifest)?;
     let Some(list) = effective_list(client, manifest)? else {
         return Err(AdminError::NotNow(
             "the credential list is not on the board yet: nothing to replace (issue again instead)"

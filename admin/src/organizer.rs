@@ -92,25 +92,27 @@ pub struct LogView {
     pub missing: Option<String>,
 }
 
-/// Read and check the election's log up to its opening.
-pub fn log_view(client: &BoardClient, election: &str) -> Result<LogView> {
-    let entries = client.entries(election)?;
-    let manifest = match entries.first().map(|b| Entry::from_bytes(b)) {
+/// The manifest of a log's entry 0, its organizer signature checked.
+pub fn signed_manifest(entries: &[Vec<u8>], election: &str, source: &str) -> Result<Manifest> {
+    match entries.first().map(|b| Entry::from_bytes(b)) {
         Some(Ok(Entry::Manifest {
             manifest,
             signature,
         })) => {
             verify_manifest_signature(&manifest, &signature)
                 .map_err(|e| AdminError::Election(format!("the board's manifest: {e}")))?;
-            manifest
+            Ok(manifest)
         }
-        _ => {
-            return Err(AdminError::Election(format!(
-                "the log of `{election}` on {} does not start with a manifest",
-                client.base()
-            )))
-        }
-    };
+        _ => Err(AdminError::Election(format!(
+            "the log of `{election}` on {source} does not start with a manifest"
+        ))),
+    }
+}
+
+/// Read and check the election's log up to its opening.
+pub fn log_view(client: &BoardClient, election: &str) -> Result<LogView> {
+    let entries = client.entries(election)?;
+    let manifest = signed_manifest(&entries, election, client.base())?;
     let (fingerprint, missing) = match ElectionBundle::from_log_entries(&entries, None) {
         Ok(Some(bundle)) => (
             Some(
@@ -216,9 +218,12 @@ pub fn publish(
             input.share_trustees.len()
         )));
     };
-    let view = log_view(client, election)?;
+    // The manifest from the record just verified: no second download.
+    let entries = tally::sample::read_entries(&record[..])
+        .map_err(|e| AdminError::Election(format!("the record: {e}")))?;
+    let manifest = signed_manifest(&entries, election, client.base())?;
     let sk = unlock(key, Role::Organizer, passphrase_file)?;
-    check_organizer(&view.manifest, &sk, key)?;
+    check_organizer(&manifest, &sk, key)?;
     let entry = Entry::Result(ElectionResult::sign(
         totals.clone(),
         &input.fingerprint,
@@ -226,7 +231,7 @@ pub fn publish(
         &mut OsRng,
     ));
     client.post_entry(election, &entry.to_bytes())?;
-    Ok((view.manifest, totals))
+    Ok((manifest, totals))
 }
 
 /// The short and full forms of a fingerprint, for announcements.

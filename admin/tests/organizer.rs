@@ -82,6 +82,11 @@ impl Tools {
         self.ok("urna", "urna-admin", args)
     }
 
+    /// `urna` must fail; its standard error.
+    fn urna_fails(&self, args: &[&str]) -> String {
+        self.fails("urna", "urna-admin", args)
+    }
+
     fn tally(&self, args: &[&str]) -> String {
         self.ok("tally", "tally", args)
     }
@@ -181,18 +186,14 @@ fn a_whole_election_through_the_commands() {
         "authority.key",
     ]);
     t.urna(&["key", "new", "--role", "organizer", "--out", "intruder.key"]);
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "key",
-            "new",
-            "--role",
-            "organizer",
-            "--out",
-            "organizer.key",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "key",
+        "new",
+        "--role",
+        "organizer",
+        "--out",
+        "organizer.key",
+    ]);
     assert!(e.contains("refusing to overwrite"), "{e}");
     let shown = t.urna(&["key", "show", "authority.key"]);
     assert!(shown.contains("credential authority key"), "{shown}");
@@ -206,21 +207,17 @@ fn a_whole_election_through_the_commands() {
         example.replace("threshold = 2", "threshold = 7"),
     )
     .unwrap();
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "election",
-            "create",
-            "bad.toml",
-            "--key",
-            "organizer.key",
-            "--authority",
-            "authority.key.pub",
-            "--out",
-            "bad.json",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "election",
+        "create",
+        "bad.toml",
+        "--key",
+        "organizer.key",
+        "--authority",
+        "authority.key.pub",
+        "--out",
+        "bad.json",
+    ]);
     assert!(e.contains("bad.toml") && e.contains("threshold"), "{e}");
     let listed: serde_json::Value = ureq::get(&format!("{board_url}/api/elections"))
         .call()
@@ -258,11 +255,7 @@ fn a_whole_election_through_the_commands() {
         ]);
     }
     // Voting cannot open before the ceremony and the list.
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &["election", "open", id, "--key", "organizer.key"],
-    );
+    let e = t.urna_fails(&["election", "open", id, "--key", "organizer.key"]);
     assert!(e.contains("cannot open yet"), "{e}");
     for round in 1..=4 {
         for i in 1..=3 {
@@ -312,20 +305,16 @@ fn a_whole_election_through_the_commands() {
         format!("{csv}{},{}\n", voter_name(3), voter_contact(3)),
     )
     .unwrap();
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "issue",
-            "--voters",
-            "dup.csv",
-            "--manifest",
-            "election.json",
-            "--out",
-            "dup-out",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "issue",
+        "--voters",
+        "dup.csv",
+        "--manifest",
+        "election.json",
+        "--out",
+        "dup-out",
+    ]);
     assert!(e.contains("line 52") && e.contains("line 5"), "{e}");
     assert!(!dir.join("dup-out").exists(), "nothing written");
     std::fs::write(
@@ -333,20 +322,16 @@ fn a_whole_election_through_the_commands() {
         "name,contact,weight\nA,a@x,1\nB,b@x,lots\n",
     )
     .unwrap();
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "issue",
-            "--voters",
-            "bad.csv",
-            "--manifest",
-            "election.json",
-            "--out",
-            "bad-out",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "issue",
+        "--voters",
+        "bad.csv",
+        "--manifest",
+        "election.json",
+        "--out",
+        "bad-out",
+    ]);
     assert!(e.contains("line 3") && e.contains("weight"), "{e}");
     t.urna(&[
         "credentials",
@@ -359,20 +344,16 @@ fn a_whole_election_through_the_commands() {
         "creds",
     ]);
     // The organizer's key cannot sign the list.
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "upload",
-            "--manifest",
-            "election.json",
-            "--public",
-            "creds/public-credentials.json",
-            "--key",
-            "organizer.key",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "upload",
+        "--manifest",
+        "election.json",
+        "--public",
+        "creds/public-credentials.json",
+        "--key",
+        "organizer.key",
+    ]);
     assert!(e.contains("credential authority key"), "{e}");
     t.urna(&[
         "credentials",
@@ -409,11 +390,7 @@ fn a_whole_election_through_the_commands() {
 
     // ---- open; the wrong key is refused first ---------------------------------
     let entries_before = t.info(id)["entries"].clone();
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &["election", "open", id, "--key", "intruder.key"],
-    );
+    let e = t.urna_fails(&["election", "open", id, "--key", "intruder.key"]);
     assert!(e.contains("not the organizer key"), "{e}");
     assert_eq!(t.info(id)["entries"], entries_before, "nothing logged");
     // Signed with the wrong key and posted anyway: the board refuses it.
@@ -448,37 +425,29 @@ fn a_whole_election_through_the_commands() {
     assert_eq!(t.info(id)["state"], "open");
 
     // Credentials after the opening: refused, nothing changed.
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "upload",
-            "--manifest",
-            "election.json",
-            "--public",
-            "creds/public-credentials.json",
-            "--key",
-            "authority.key",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "upload",
+        "--manifest",
+        "election.json",
+        "--public",
+        "creds/public-credentials.json",
+        "--key",
+        "authority.key",
+    ]);
     assert!(e.contains("ERR_CREDENTIALS_CHANGED"), "{e}");
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "replace",
-            "--manifest",
-            "election.json",
-            "--issued",
-            "creds",
-            "--voter",
-            &voter_contact(1),
-            "--key",
-            "authority.key",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "replace",
+        "--manifest",
+        "election.json",
+        "--issued",
+        "creds",
+        "--voter",
+        &voter_contact(1),
+        "--key",
+        "authority.key",
+    ]);
     assert!(e.contains("ERR_CREDENTIALS_CHANGED"), "{e}");
 
     // ---- voters, through urna-vote ------------------------------------------
@@ -545,11 +514,7 @@ fn a_whole_election_through_the_commands() {
 
     // ---- close, decrypt (trustees 1 and 3), publish --------------------------
     t.urna(&["election", "close", id, "--key", "organizer.key"]);
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &["election", "publish", id, "--key", "organizer.key"],
-    );
+    let e = t.urna_fails(&["election", "publish", id, "--key", "organizer.key"]);
     assert!(e.contains("not enough trustees"), "{e}");
     t.tally(&["fetch", "--election", id, "--out", "closed.urna"]);
     for i in [1, 3] {
@@ -664,20 +629,16 @@ fn self_made_credentials_are_registered_without_secrets() {
     );
     // A bad key names its line; nothing is written.
     std::fs::write(dir.join("bad.csv"), format!("{csv}V9,v9@x,abc\n")).unwrap();
-    let e = t.fails(
-        "urna",
-        "urna-admin",
-        &[
-            "credentials",
-            "register",
-            "--voters",
-            "bad.csv",
-            "--manifest",
-            "election.json",
-            "--out",
-            "bad",
-        ],
-    );
+    let e = t.urna_fails(&[
+        "credentials",
+        "register",
+        "--voters",
+        "bad.csv",
+        "--manifest",
+        "election.json",
+        "--out",
+        "bad",
+    ]);
     assert!(
         e.contains("line 5") && e.contains("public_credential"),
         "{e}"

@@ -462,6 +462,31 @@ async fn post_ballot(
     r.map(Json)
 }
 
+/// The election context a new ballot is checked against (`spec/api.md`
+/// §5.5 step 3): with `check_phase`, only while voting is open (before:
+/// `ERR_ELECTION_NOT_OPEN`, after the close: `ERR_ELECTION_CLOSED`, the
+/// cut-off of §8.4). Shared by the board's and a mirror's intake.
+pub(crate) fn ballot_context(
+    view: &crate::election::View,
+    check_phase: bool,
+) -> ApiResult<Arc<urna_election::ElectionContext>> {
+    if check_phase {
+        match view.stage {
+            Stage::Setup => {
+                return Err(ApiError::new(
+                    "ERR_ELECTION_NOT_OPEN",
+                    "voting has not opened",
+                ))
+            }
+            Stage::Closed => return Err(ApiError::new("ERR_ELECTION_CLOSED", "voting has closed")),
+            Stage::Open => {}
+        }
+    }
+    view.ctx
+        .clone()
+        .ok_or_else(|| ApiError::new("ERR_ELECTION_NOT_OPEN", "voting has not opened"))
+}
+
 async fn ballot_inner(
     st: &AppState,
     id: Result<Path<String>, PathRejection>,
@@ -484,23 +509,7 @@ async fn ballot_inner(
         }
         return ballot_receipt(&shared, &st.keys, code, info);
     }
-    let view = shared.view();
-    match view.stage {
-        Stage::Setup => {
-            return Err(ApiError::new(
-                "ERR_ELECTION_NOT_OPEN",
-                "voting has not opened",
-            ))
-        }
-        Stage::Closed => return Err(ApiError::new("ERR_ELECTION_CLOSED", "voting has closed")),
-        Stage::Open => {}
-    }
-    let Some(ctx) = view.ctx else {
-        return Err(ApiError::new(
-            "ERR_ELECTION_NOT_OPEN",
-            "voting has not opened",
-        ));
-    };
+    let ctx = ballot_context(&shared.view(), true)?;
     // (V1)–(V3): cheap, before any cryptography (SECURITY-CASES F8).
     ballot.check_before_crypto(&ctx)?;
     st.limiter

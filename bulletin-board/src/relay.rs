@@ -35,7 +35,7 @@ use urna_election::entry::tag;
 use urna_election::Entry;
 use urna_log::{BoardPublicKey, Hash};
 
-use crate::election::{tracking_code_of_entry, Stage};
+use crate::election::tracking_code_of_entry;
 use crate::error::ApiError;
 use crate::http::{decode_entry, parse_body, AppState, BALLOT_BODY_LIMIT};
 use crate::mirror::{Answer, MirrorError, MirrorState};
@@ -276,26 +276,10 @@ async fn intake(
         ));
     }
     let view = shared.view();
-    if in_log.is_none() {
-        match view.stage {
-            Stage::Setup => {
-                return Err(ApiError::new(
-                    "ERR_ELECTION_NOT_OPEN",
-                    "voting has not opened",
-                ))
-            }
-            // The cut-off (spec/api.md §8.4): a mirror takes no ballot
-            // once its verified copy holds the close entry.
-            Stage::Closed => return Err(ApiError::new("ERR_ELECTION_CLOSED", "voting has closed")),
-            Stage::Open => {}
-        }
-    }
-    let Some(ctx) = view.ctx else {
-        return Err(ApiError::new(
-            "ERR_ELECTION_NOT_OPEN",
-            "voting has not opened",
-        ));
-    };
+    // The cut-off (spec/api.md §8.4): a mirror takes no new ballot once
+    // its verified copy holds the close entry; one already in the log is
+    // still forwarded, for the board's receipt.
+    let ctx = crate::http::ballot_context(&view, in_log.is_none())?;
     // (V1)–(V3), then (V4)–(V5) off the async threads.
     ballot.check_before_crypto(&ctx)?;
     tokio::task::spawn_blocking(move || ballot.verify(&ctx))
