@@ -223,10 +223,7 @@ async fn openapi() -> impl IntoResponse {
 /// `[a-z0-9_-]{1,64}` (`spec/record.md` §3.1); anything else names no
 /// election (and never reaches SQL, though every query binds anyway).
 pub(crate) fn valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+    urna_election::manifest::valid_id(id)
 }
 
 pub(crate) fn election(

@@ -138,7 +138,10 @@ pub struct Manifest {
     pub contests: Vec<Contest>,
 }
 
-fn valid_id(s: &str) -> bool {
+/// Whether `s` is a valid id (`[a-z0-9_-]{1,64}`, `spec/record.md` §3.1):
+/// election, contest and option ids. Also the rule for an election id in a
+/// URL path, so every tool and the board check it alike.
+pub fn valid_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')

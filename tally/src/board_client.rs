@@ -96,11 +96,7 @@ struct EntriesPage {
 
 /// `[a-z0-9_-]{1,64}` (`spec/record.md` §3.1).
 fn check_id(id: &str) -> Result<&str, BoardError> {
-    if (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
+    if urna_election::manifest::valid_id(id) {
         Ok(id)
     } else {
         Err(BoardError::Invalid(format!(

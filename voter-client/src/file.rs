@@ -57,12 +57,7 @@ impl BallotFile {
     /// relay ballots, tests). The ballot is not verified here: call
     /// [`BallotFile::verify`] with the election.
     pub fn from_ballot(election_id: &str, ballot: EncryptedBallot) -> Result<Self> {
-        if election_id.is_empty()
-            || election_id.len() > 64
-            || !election_id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
+        if !urna_election::manifest::valid_id(election_id) {
             return Err(ClientError::format(WHAT, "the election id is not valid"));
         }
         Ok(Self::new(election_id.to_string(), ballot))
@@ -111,11 +106,7 @@ impl BallotFile {
     fn from_body(body: &[u8]) -> Result<Self> {
         let mut r = Reader::new(body);
         let election_id = read_str(&mut r, 64, "election_id")?;
-        if election_id.is_empty()
-            || !election_id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
+        if !urna_election::manifest::valid_id(&election_id) {
             return Err(ClientError::format(WHAT, "the election id is not valid"));
         }
         let mut fp = [0u8; 32];

@@ -63,12 +63,7 @@ struct InclusionAnswer {
 }
 
 fn path_segment(id: &str) -> Result<&str> {
-    if !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    {
+    if urna_election::manifest::valid_id(id) {
         Ok(id)
     } else {
         Err(ClientError::format(
