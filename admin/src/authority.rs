@@ -2,7 +2,7 @@
 //! credential list, replace a lost credential before voting opens, and
 //! register credentials that voters made themselves. Names and contacts
 //! never leave the authority's machine: the board gets public keys and
-//! weights only (SECURITY-CASES C7).
+//! weights only (docs/attacks.md C7).
 
 use std::path::Path;
 
@@ -103,7 +103,7 @@ pub fn effective_list(client: &BoardClient, manifest: &Manifest) -> Result<Optio
 }
 
 /// `urna credentials upload`: sign the public list for this manifest, post
-/// it, and check that the board now holds exactly it (SECURITY-CASES C2).
+/// it, and check that the board now holds exactly it (docs/attacks.md C2).
 pub fn upload(
     client: &BoardClient,
     manifest: &Manifest,

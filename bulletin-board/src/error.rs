@@ -1,4 +1,4 @@
-//! The board's one HTTP error type (STYLE 9): a stable machine-readable
+//! The board's one HTTP error type (docs/style.md item 9): a stable machine-readable
 //! code, a human message, and the HTTP status of the code table in
 //! `spec/api.md` §3. Internal errors are logged here and leave the board
 //! as an opaque 500; storage failures as 503 with no receipt.
@@ -91,7 +91,7 @@ impl ApiError {
     }
 
     /// An internal error: logged here with its cause, answered as an
-    /// opaque 500 (STYLE 9, SECURITY-CASES F12).
+    /// opaque 500 (docs/style.md item 9, docs/attacks.md F12).
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         Self::new("ERR_INTERNAL", "internal error")

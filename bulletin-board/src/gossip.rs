@@ -1,5 +1,5 @@
 //! Signed-tree-head gossip and equivocation evidence (`spec/api.md` §8.2,
-//! `spec/log.md` §9, SECURITY-CASES E5).
+//! `spec/log.md` §9, docs/attacks.md E5).
 //!
 //! Mirrors compare the board heads they hold. Each gossip round, a mirror
 //! *pulls* every configured peer's latest heads (`GET /api/elections`,

@@ -2,7 +2,7 @@
 //! path, the record stream, and the middleware stack (body limits,
 //! timeouts, security headers, JSON errors for every refusal).
 //!
-//! Privacy (SECURITY-CASES C7): no handler sees the peer address (no
+//! Privacy (docs/attacks.md C7): no handler sees the peer address (no
 //! `ConnectInfo`), nothing logs headers, and no request is logged with
 //! its path parameters (tracking codes stay out of the logs).
 
@@ -289,7 +289,7 @@ pub(crate) fn decode_entry(raw: &[u8], want: u8, what: &str) -> ApiResult<Entry>
     }
     let entry = Entry::from_bytes(raw)?;
     // The decoder is strict; this re-serialization makes it a checked
-    // invariant (SECURITY-CASES B7): one entry, one byte string, one leaf.
+    // invariant (docs/attacks.md B7): one entry, one byte string, one leaf.
     if entry.to_bytes() != raw {
         return Err(ApiError::new(
             "ERR_NON_CANONICAL",
@@ -495,7 +495,7 @@ async fn ballot_inner(
     let Entry::Ballot(ballot) = &entry else {
         return Err(ApiError::internal("ballot tag without a ballot"));
     };
-    // SECURITY-CASES B3: the same bytes get the same receipt, at any time.
+    // docs/attacks.md B3: the same bytes get the same receipt, at any time.
     let code = tracking_code_of_entry(&raw);
     if let Some(info) = shared.code(&code) {
         if info.spoiled {
@@ -507,7 +507,7 @@ async fn ballot_inner(
         return ballot_receipt(&shared, &st.keys, code, info);
     }
     let ctx = ballot_context(&shared.view(), true)?;
-    // (V1)–(V3): cheap, before any cryptography (SECURITY-CASES F8).
+    // (V1)–(V3): cheap, before any cryptography (docs/attacks.md F8).
     ballot.check_before_crypto(&ctx)?;
     st.limiter
         .check(ballot.credential().to_bytes())

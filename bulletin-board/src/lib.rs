@@ -12,7 +12,7 @@
 //! the binary and the tests but are not a stable API.
 //!
 //! The board never depends on the verifier (`tally`): a bug here cannot
-//! hide itself from the audit (DESIGN.md).
+//! hide itself from the audit (docs/design.md).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -144,7 +144,7 @@ pub async fn start_with_store(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // Rebuild every election from the database, re-checking every leaf and
-    // head; refuse to start on any mismatch (SECURITY-CASES E8: never sign
+    // head; refuse to start on any mismatch (docs/attacks.md E8: never sign
     // a root built from corrupted data).
     let registry = Arc::new(RwLock::new(HashMap::new()));
     let mut machines = HashMap::new();
@@ -212,7 +212,7 @@ pub async fn start_with_store(
 }
 
 /// The accept loop: HTTP/1.1 with a header-read timeout that really runs
-/// (hyper disables it without a timer, SECURITY-CASES F7), a cap on open
+/// (hyper disables it without a timer, docs/attacks.md F7), a cap on open
 /// connections, and graceful shutdown. The peer address is dropped at
 /// accept and never reaches the application (C7).
 pub(crate) async fn serve(

@@ -155,7 +155,7 @@ impl Metrics {
     }
 }
 
-/// Per-credential token buckets (SECURITY-CASES F8: per credential, not
+/// Per-credential token buckets (docs/attacks.md F8: per credential, not
 /// per IP, which fails behind Tor or a shared NAT and would need IPs).
 pub struct RateLimiter {
     per_minute: f64,

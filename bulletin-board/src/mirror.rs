@@ -22,13 +22,13 @@
 //! the signed root) the mirror stops following that election, keeps
 //! serving its last verified state, reports why (`GET /api/mirror/status`)
 //! and keeps any evidence of equivocation (`GET /api/evidence`,
-//! SECURITY-CASES E5, E11). Unreachable upstreams are not misbehaviour:
+//! docs/attacks.md E5, E11). Unreachable upstreams are not misbehaviour:
 //! the mirror retries.
 //!
 //! Crash behaviour: the only writes are the log commit (one transaction,
 //! as on the board), the relay queue and evidence rows; a crash before a
 //! commit leaves the last verified state, and the next start re-checks
-//! the stored log (SECURITY-CASES E8) and resumes from it.
+//! the stored log (docs/attacks.md E8) and resumes from it.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -610,7 +610,7 @@ fn apply_all(
     head: SignedTreeHead,
 ) -> Result<crate::store::ElectionCommit, String> {
     let now = now_ms();
-    // Batch verification (DESIGN: one multiscalar multiplication over many
+    // Batch verification (docs/design.md: one multiscalar multiplication over many
     // proofs) of each run of ballots, once the election context is fixed;
     // the verdicts are handed to `apply`, which falls back to checking a
     // ballot alone only when it has none.

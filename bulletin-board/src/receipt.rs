@@ -15,7 +15,7 @@
 //! ninth byte, so neither signature can be read as the other. A voter
 //! holding a promise whose entry is missing from the log, or present at
 //! another index, holds transferable proof of the board's misbehaviour
-//! (SECURITY-CASES E7).
+//! (docs/attacks.md E7).
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use urna_log::{BoardPublicKey, Hash, InclusionProof, SignedTreeHead};
@@ -111,7 +111,7 @@ impl Promise {
 
     /// Sign (board side). Ed25519 is deterministic: the same fields always
     /// give the same promise, which is what makes a retried submission get
-    /// the same receipt (SECURITY-CASES B3).
+    /// the same receipt (docs/attacks.md B3).
     pub(crate) fn sign(mut self, key: &SigningKey) -> Self {
         self.signature = key.sign(&self.body()).to_bytes();
         self

@@ -1,4 +1,4 @@
-//! The sequencer: the one writer of every log (STYLE 12, after Tessera and
+//! The sequencer: the one writer of every log (docs/style.md item 12, after Tessera and
 //! Sunlight). Request handlers decode and pre-check; the sequencer, on its
 //! own thread, drains up to `max_batch` pending submissions, verifies the
 //! ballots among them with one batch ([`verify_ballots`]), applies every
@@ -171,7 +171,7 @@ pub fn ballot_receipt(
 }
 
 /// Rebuild one election from the database, re-checking every stored leaf
-/// hash and every signed tree head (SECURITY-CASES E8, E6) under `log_key`
+/// hash and every signed tree head (docs/attacks.md E8, E6) under `log_key`
 /// (the board's own key, or on a mirror the upstream board's key). Proofs
 /// are not re-verified (they were when the entries were accepted).
 pub async fn load_election(

@@ -1,4 +1,4 @@
-//! SECURITY-CASES F1, E6, B3: `kill -9` of the real `urna-board` binary
+//! docs/attacks.md F1, E6, B3: `kill -9` of the real `urna-board` binary
 //! while many clients submit ballots, then a restart on the same database:
 //! every ballot that got a receipt is in the log at its promised index, the
 //! new head extends every head a client was shown, and the record verifies.

@@ -1,4 +1,4 @@
-//! Mirrors (spec/api.md §8): SECURITY-CASES E11 (a mirror appends only
+//! Mirrors (spec/api.md §8): docs/attacks.md E11 (a mirror appends only
 //! what it verified, refuses a tampered entry and keeps serving its last
 //! good state) and E5 (a board that shows two histories to two mirrors is
 //! caught by their gossip, with evidence `tally check-evidence` confirms).

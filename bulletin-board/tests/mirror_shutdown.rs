@@ -1,4 +1,4 @@
-//! SECURITY-CASES E11, F1 with several processes on loopback: a primary
+//! docs/attacks.md E11, F1 with several processes on loopback: a primary
 //! board and two mirrors (the real `urna-board` binary). Voters vote
 //! through both mirrors; the primary is killed (SIGKILL); the mirrors keep
 //! serving the log and queue ballots; the primary restarts on its

@@ -1,6 +1,6 @@
 //! The board's scenarios, each run against SQLite and PostgreSQL by the
 //! same function (`both_backends!`). Test names start with the
-//! SECURITY-CASES id they cover.
+//! docs/attacks.md id they cover.
 
 mod common;
 
@@ -802,7 +802,7 @@ async fn f09_hostile_ids_are_not_found(backend: Backend) {
 }
 
 /// A store that fails commits on demand: 1 = fail without persisting,
-/// 2 = persist, then report failure (STYLE 13).
+/// 2 = persist, then report failure (docs/style.md item 13).
 struct FaultyStore {
     inner: Arc<dyn Store>,
     mode: Arc<AtomicU8>,

@@ -1,5 +1,5 @@
-//! Running the board and a mirror as Tor onion services (README "Running a
-//! mirror", `spec/api.md` §8.6): the voting page must work at any host name
+//! Running the board and a mirror as Tor onion services (`docs/guides/mirror.md`,
+//! `spec/api.md` §8.6): the voting page must work at any host name
 //! (an `.onion` address) in Tor Browser's standard level, so it uses only
 //! relative URLs, loads nothing from a third party, and its CSP allows
 //! only its own origin. The board never sees client addresses (no per-IP

@@ -12,7 +12,7 @@
 //! Option `i` is proven on a clone extended with
 //! `part = "option"`, `index = i` (u64); the total on a clone extended with
 //! `part = "total"`. A proof therefore cannot move to another option,
-//! contest, credential or election (SECURITY-CASES A6, B1).
+//! contest, credential or election (docs/attacks.md A6, B1).
 
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};

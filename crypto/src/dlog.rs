@@ -4,7 +4,7 @@
 //! `0 ≤ j < M`. A table maps the encoding of `j·G` to `j` (baby steps); then
 //! for `i = 0, 1, …` look up `P − i·M·G` (giant steps). The search stops at
 //! `bound`, so a malicious or corrupted tally can never make it run without
-//! end (SECURITY-CASES A12): it fails with [`Error::TallyOutOfRange`].
+//! end (docs/attacks.md A12): it fails with [`Error::TallyOutOfRange`].
 //!
 //! Both phases compress points in batches with
 //! `RistrettoPoint::double_and_compress_batch`, which computes the

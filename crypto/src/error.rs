@@ -111,7 +111,7 @@ pub enum Error {
     },
     // ---- Trustees: key ceremony and threshold decryption (spec/trustees.md §13) ----
     /// Ceremony parameters that make no sense: `k = 0`, `k > n`, `n > 255`, a trustee
-    /// index 0, duplicate or missing indices (SECURITY-CASES D2).
+    /// index 0, duplicate or missing indices (docs/attacks.md D2).
     #[error("invalid ceremony parameters: {0}")]
     DkgParams(&'static str),
     /// A message or proof made for another election (a replay).
@@ -147,7 +147,7 @@ pub enum Error {
         round: u8,
     },
     /// A proof of possession of an identity key, or a proof of knowledge of a
-    /// polynomial coefficient, is invalid (SECURITY-CASES D3).
+    /// polynomial coefficient, is invalid (docs/attacks.md D3).
     #[error("trustee {trustee}: invalid proof of possession ({what})")]
     DkgPopInvalid {
         /// The trustee whose proof failed.
@@ -164,7 +164,7 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
-    /// A dealt share fails to decrypt or fails the Feldman check (SECURITY-CASES D4).
+    /// A dealt share fails to decrypt or fails the Feldman check (docs/attacks.md D4).
     #[error("the share dealt by trustee {dealer} to trustee {recipient} is invalid")]
     DkgShareInvalid {
         /// The trustee that dealt the share.
@@ -172,7 +172,7 @@ pub enum Error {
         /// The trustee that received it.
         recipient: u8,
     },
-    /// A complaint that is false or unproven: the complainer misbehaved (SECURITY-CASES D4).
+    /// A complaint that is false or unproven: the complainer misbehaved (docs/attacks.md D4).
     #[error("the complaint of trustee {complainer} against trustee {dealer} is false: {reason}")]
     DkgComplaintInvalid {
         /// The trustee that complained.
@@ -194,13 +194,13 @@ pub enum Error {
         disqualified: Vec<crate::dkg::Disqualification>,
     },
     /// Qualified trustees whose certificate of the ceremony transcript is
-    /// missing or differs from ours (a split view, SECURITY-CASES D6).
+    /// missing or differs from ours (a split view, docs/attacks.md D6).
     #[error("ceremony transcript not certified by trustee(s) {trustees:?}")]
     DkgTranscriptMismatch {
         /// The trustees without a matching certificate.
         trustees: Vec<u8>,
     },
-    /// A partial decryption that is rejected (SECURITY-CASES D7).
+    /// A partial decryption that is rejected (docs/attacks.md D7).
     #[error("decryption share of trustee {trustee} rejected: {reason}")]
     ShareInvalid {
         /// The trustee that posted it.
@@ -208,7 +208,7 @@ pub enum Error {
         /// Why it is rejected.
         reason: &'static str,
     },
-    /// Fewer than `k` valid partial decryptions (SECURITY-CASES D1).
+    /// Fewer than `k` valid partial decryptions (docs/attacks.md D1).
     #[error(
         "{} valid decryption share(s), {needed} needed (invalid: {invalid:?}, missing: {missing:?})",
         valid.len()

@@ -66,7 +66,7 @@ impl TranscriptProtocol for Transcript {
 /// The prover's nonce RNG (spec §3.2 (T4)): a PRF of the transcript so far,
 /// the witness, and fresh OS randomness, as merlin's `TranscriptRngBuilder`
 /// recommends. Reusing a nonce across two challenges would reveal the
-/// witness (SECURITY-CASES A10); this makes that impossible to forget.
+/// witness (docs/attacks.md A10); this makes that impossible to forget.
 pub(crate) fn prover_rng<R: rand_core::RngCore + rand_core::CryptoRng>(
     t: &Transcript,
     witnesses: &[&Scalar],

@@ -1,5 +1,5 @@
 //! The trustee key ceremony and threshold decryption (spec/trustees.md),
-//! run end to end in memory, with every misbehaviour of SECURITY-CASES D1–D7.
+//! run end to end in memory, with every misbehaviour of docs/attacks.md D1–D7.
 //! Tests are named after the case they cover.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -1524,7 +1524,7 @@ fn dkg_vectors_verify_from_the_file_alone() {
 // ------------------------------------------------------------------ spec ids
 
 /// Every `spec/trustees.md §N (ID)` cited in `crypto/src/dkg/` is defined
-/// as `**(ID)**` in section N of the spec (STYLE example 3).
+/// as `**(ID)**` in section N of the spec (docs/style.md item 3).
 #[test]
 fn spec_ids_cited_in_dkg_code_exist() {
     let root = format!(

@@ -1,6 +1,6 @@
 //! Every proof type end to end: round trip through the canonical encoding,
 //! tampering with each field, statement changes, and the attack cases of
-//! SECURITY-CASES §A/§B that apply to proofs (A4, A5, A6, A9, A13, A14, B1, B5).
+//! docs/attacks.md sections A and B that apply to proofs (A4, A5, A6, A9, A13, A14, B1, B5).
 #![allow(non_snake_case, clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -929,7 +929,7 @@ fn a06_pok_and_signature_are_not_interchangeable() {
 #[test]
 fn a06_range_proof_kinds_are_not_interchangeable() {
     // A proof of the wrong kind for the range fails even when its own
-    // statement would hold (SECURITY-CASES A9: the ballot never picks the kind).
+    // statement would hold (docs/attacks.md A9: the ballot never picks the kind).
     let mut rng = insecure_deterministic_rng(20);
     let k = election_key().public_key();
     let ctx = option_context(&base_context(), 0);

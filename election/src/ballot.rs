@@ -6,7 +6,7 @@
 //! everything else. Every proof's transcript starts with
 //! `Transcript::new("urna/v1/ballot")`, then `fingerprint`, `credential`,
 //! `contest` (u64 index): a proof cannot be moved to another election,
-//! credential or contest (SECURITY-CASES A6, B1, B9).
+//! credential or contest (docs/attacks.md A6, B1, B9).
 
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};

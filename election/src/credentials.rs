@@ -91,7 +91,7 @@ impl CredentialList {
             .map(|&i| self.entries[i].weight)
     }
 
-    /// Sum of all weights (bounds every tally, SECURITY-CASES A12).
+    /// Sum of all weights (bounds every tally, docs/attacks.md A12).
     pub fn total_weight(&self) -> u64 {
         self.entries.iter().map(|e| e.weight).sum()
     }

@@ -44,7 +44,7 @@ pub enum Phase {
 pub struct StateChange {
     /// Open or close.
     pub phase: Phase,
-    /// The election fingerprint (binds manifest, key and credential list, SECURITY-CASES C2).
+    /// The election fingerprint (binds manifest, key and credential list, docs/attacks.md C2).
     pub fingerprint: Hash32,
     /// When (Unix seconds, UTC).
     pub timestamp: u64,

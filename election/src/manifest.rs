@@ -8,7 +8,7 @@ use urna_crypto::{ContestBounds, PublicKey};
 use crate::codec::{hash, read_str, write_str, Hash32, LocalizedText};
 use crate::error::{ElectionError, Result};
 
-/// The only spec version this code accepts (fail closed on others, SECURITY-CASES A15).
+/// The only spec version this code accepts (fail closed on others, docs/attacks.md A15).
 pub const SPEC_VERSION: &str = "urna/v1";
 /// Most contests in one election.
 pub const MAX_CONTESTS: usize = 64;

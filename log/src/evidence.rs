@@ -5,7 +5,7 @@
 //! inclusion proofs. Anyone can check it offline with
 //! [`Evidence::verify`]; it names the key, so it needs no other context.
 //!
-//! Three kinds are recognised (case E5):
+//! Three kinds are recognised (docs/attacks.md E5):
 //!
 //! - split view (L25): same size, different roots;
 //! - rollback (L26): a later timestamp on a smaller tree;

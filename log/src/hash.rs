@@ -8,7 +8,7 @@
 //!
 //! The distinct one-byte prefixes make a leaf hash and a node hash
 //! unequal for any inputs (unless SHA-256 collides), so a 64-byte entry can
-//! never pass for an interior node (RFC 6962 §2.1; case E1).
+//! never pass for an interior node (RFC 6962 §2.1; docs/attacks.md E1).
 
 use core::fmt;
 

@@ -102,7 +102,7 @@ impl BoardKey {
     /// Refuses heads that no verifier would accept: a zero timestamp (L15),
     /// or a size-0 tree whose root is not `SHA-256("")` (L16). It does *not*
     /// know the previous head: the caller must check that the new head
-    /// extends the last one it signed ([`check_extends`], case E6).
+    /// extends the last one it signed ([`check_extends`], docs/attacks.md E6).
     pub fn sign_tree_head(
         &self,
         election: &str,

@@ -6,7 +6,7 @@
 //! (`ct-merkle` 0.3 is on `digest` 0.11, which would put a second SHA-2 line
 //! in the graph, and it leaves the size-0 and equal-size cases to the
 //! caller): every edge case of `spec/log.md` (L6), (L8), (L9) is decided in
-//! this file, and the negative vectors of case E3/E4 exercise each branch.
+//! this file, and the negative vectors of docs/attacks.md E3, E4 exercise each branch.
 //!
 //! Proofs carry only the list of hashes. The leaf index and the tree sizes
 //! always come from the verifier's own context (a signed tree head, a
@@ -136,7 +136,7 @@ proof_type!(
 ///
 /// This is the path for untrusted input: the leaf hash is computed here from
 /// the entry bytes, so an interior node can never be passed off as a leaf
-/// (case E1). Fails with `ERR_INCLUSION_INVALID`.
+/// (docs/attacks.md E1). Fails with `ERR_INCLUSION_INVALID`.
 pub fn verify_inclusion(
     entry: &[u8],
     index: u64,
@@ -153,7 +153,7 @@ pub fn verify_inclusion(
 /// # WARNING
 ///
 /// Never pass a leaf hash received from someone else: a node hash given as
-/// a "leaf hash" verifies at a higher level of the tree (case E1).
+/// a "leaf hash" verifies at a higher level of the tree (docs/attacks.md E1).
 pub fn verify_inclusion_by_leaf_hash(
     leaf_hash: &Hash,
     index: u64,

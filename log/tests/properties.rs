@@ -1,4 +1,4 @@
-//! Property tests (cases E3, E4; `spec/log.md` §2–§5, §12): for random tree
+//! Property tests (docs/attacks.md E3, E4; `spec/log.md` §2–§5, §12): for random tree
 //! sizes every generated proof verifies and every single-bit mutation of
 //! the proof, the leaf or the roots fails; every decoder inverts its
 //! encoder and never panics on arbitrary bytes.

@@ -1,5 +1,5 @@
 //! RFC 6962 reference-tree known answers and the negative proof probes of
-//! cases E3 and E4 (`spec/log.md` §2–§4).
+//! docs/attacks.md E3 and E4 (`spec/log.md` §2–§4).
 //!
 //! The reference tree, its roots for sizes 1..8, the inclusion paths and the
 //! consistency proofs are copied from google/certificate-transparency

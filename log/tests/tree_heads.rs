@@ -1,5 +1,5 @@
 //! Signed tree heads, the extension rule and equivocation evidence:
-//! cases E10, E6 and E5 (`spec/log.md` §6–§9).
+//! docs/attacks.md E10, E6 and E5 (`spec/log.md` §6–§9).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ed25519_dalek::{Signer, SigningKey};

@@ -5,7 +5,7 @@
 //!
 //! It only moves bytes: nothing it downloads is trusted. The record is
 //! verified by [`crate::verify`], ceremony messages by the trustee tool.
-//! It sends no cookie and no identifying header (SECURITY-CASES C7).
+//! It sends no cookie and no identifying header (docs/attacks.md C7).
 
 use std::io::Read;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! `tally check-evidence FILE`: check equivocation evidence offline
-//! (`spec/log.md` §9, SECURITY-CASES E5).
+//! (`spec/log.md` §9, docs/attacks.md E5).
 //!
 //! The file holds one piece of evidence in any of the forms a mirror
 //! serves: the JSON form of `spec/log.md` §11, an item of a mirror's

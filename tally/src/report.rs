@@ -115,7 +115,7 @@ pub struct Report {
 
 /// The tally as the verifier recomputed it from a closed record: what a
 /// trustee partially decrypts (`tally trustee decrypt`), so that it never
-/// decrypts a ciphertext someone hands it (SECURITY-CASES D8).
+/// decrypts a ciphertext someone hands it (docs/attacks.md D8).
 #[derive(Clone, Debug)]
 pub struct TallyInput {
     /// The election fingerprint (the tally context, spec/record.md §7.2).

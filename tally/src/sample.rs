@@ -119,7 +119,7 @@ fn voters(opts: &SampleOptions) -> anyhow::Result<(Vec<SecretKey>, CredentialLis
 }
 
 /// A seeded or OS-backed CSPRNG for the roles. The seeded variant is for
-/// reproducible samples only (named as STYLE asks).
+/// reproducible samples only (named as docs/style.md item 6 asks).
 fn insecure_deterministic_rng(seed: u64, stream: u64) -> rand_chacha::ChaCha20Rng {
     let mut s = [0u8; 32];
     s[..8].copy_from_slice(&seed.to_le_bytes());

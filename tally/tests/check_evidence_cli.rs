@@ -1,4 +1,4 @@
-//! `tally check-evidence FILE` through the real binary (SECURITY-CASES E5,
+//! `tally check-evidence FILE` through the real binary (docs/attacks.md E5,
 //! `spec/log.md` §9): a clear verdict and exit code for valid evidence of
 //! each kind, for heads that prove nothing, and for unreadable files.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -7,10 +7,10 @@
 //! ```
 //!
 //! Each step consumes the previous value, so one sealed ballot can be
-//! audited or cast, never both (SECURITY-CASES G3): `audit` reveals the
+//! audited or cast, never both (docs/attacks.md G3): `audit` reveals the
 //! randomness and gives back a draft with the same choices to encrypt
 //! afresh; `cast` and `into_ballot_file` drop the randomness for good
-//! (wiped, SECURITY-CASES G4). The tracking code is fixed, and shown,
+//! (wiped, docs/attacks.md G4). The tracking code is fixed, and shown,
 //! before the voter chooses between the two.
 
 use rand_chacha::ChaCha20Rng;
@@ -31,7 +31,7 @@ use crate::BoardApi;
 
 /// A generator seeded once with 32 bytes from the operating system's (or
 /// the browser's) secure generator; fails with `ERR_NO_SECURE_RNG` when
-/// there is none, never falling back to anything weaker (SECURITY-CASES G1).
+/// there is none, never falling back to anything weaker (docs/attacks.md G1).
 /// One 32-byte request: far below the 65,536-byte limit of Web Crypto.
 pub fn secure_rng() -> Result<ChaCha20Rng> {
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -224,7 +224,7 @@ impl SealedBallot {
 
     /// Cast: [`SealedBallot::into_ballot_file`], then submit it. On any
     /// failure the ballot file comes back with the error, for a retry with
-    /// the same bytes (never a new ballot: SECURITY-CASES G8).
+    /// the same bytes (never a new ballot: docs/attacks.md G8).
     pub fn cast<B: BoardApi + ?Sized>(
         self,
         board: &B,
@@ -350,7 +350,7 @@ impl AuditedBallot {
     }
 
     /// Whether the audit shows exactly these choices (the voter's check
-    /// that the client encrypted what was chosen, SECURITY-CASES G2).
+    /// that the client encrypted what was chosen, docs/attacks.md G2).
     pub fn shows(&self, choices: &[Vec<u64>]) -> bool {
         self.values() == choices
     }

@@ -20,7 +20,7 @@ use crate::receipt::{BoardReceipt, Promise};
 ///
 /// Submissions take the canonical log-entry bytes (`spec/record.md` §6.1)
 /// and must be idempotent: the same bytes twice give the same receipt
-/// (SECURITY-CASES B3). Errors the board answers with its own code are
+/// (docs/attacks.md B3). Errors the board answers with its own code are
 /// [`ClientError::Board`]; failures to get an answer are
 /// [`ClientError::Transport`] (retry with the same bytes).
 pub trait BoardApi {

@@ -30,7 +30,7 @@ pub enum ClientError {
     #[error("this credential is not registered for this election")]
     CredentialNotListed,
     /// The platform has no secure random number generator: the client
-    /// refuses to encrypt (SECURITY-CASES G1).
+    /// refuses to encrypt (docs/attacks.md G1).
     #[error("no secure random number generator is available; refusing to encrypt")]
     NoSecureRng,
     /// A file (election bundle, ballot file, receipt) is not in the format
@@ -67,7 +67,7 @@ pub enum ClientError {
     },
     /// The board could not be reached or answered something unreadable.
     /// Nothing is known about whether a submission arrived: retry with the
-    /// same bytes (SECURITY-CASES B3, G8).
+    /// same bytes (docs/attacks.md B3, G8).
     #[error("could not reach the board: {0}")]
     Transport(String),
     /// A mirror took the ballot but could not reach the board yet: it

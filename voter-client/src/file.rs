@@ -38,7 +38,7 @@ const WHAT: &str = "ballot file";
 /// without the encryption randomness. Made by
 /// [`crate::SealedBallot::into_ballot_file`] (which gives up the chance
 /// to audit) or read from a file; submitting the same file twice is
-/// idempotent (SECURITY-CASES B3, G8).
+/// idempotent (docs/attacks.md B3, G8).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BallotFile {
     election_id: String,

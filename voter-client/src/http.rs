@@ -12,7 +12,7 @@
 //!
 //! Refusals are `{"code", "message"}` with an HTTP status; they become
 //! [`ClientError::Board`]. No cookie, no credential and no identifying
-//! header is ever sent (SECURITY-CASES G7, C7).
+//! header is ever sent (docs/attacks.md G7, C7).
 
 use std::time::Duration;
 

@@ -203,7 +203,7 @@ impl BoardReceipt {
 
 /// A cast ballot's receipt, as the voter downloads it
 /// (`spec/client.md` §6.1). It holds no randomness and no choice
-/// (SECURITY-CASES G4): only public data and the board's signatures.
+/// (docs/attacks.md G4): only public data and the board's signatures.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CastReceipt {

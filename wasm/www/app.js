@@ -143,7 +143,7 @@ async function start() {
     show("step-nowasm");
     return;
   }
-  // No Web Crypto, no ballot: there is no weaker fallback (SECURITY-CASES G1).
+  // No Web Crypto, no ballot: there is no weaker fallback (docs/attacks.md G1).
   if (!globalThis.crypto || typeof globalThis.crypto.getRandomValues !== "function") {
     showError({ code: "ERR_NO_SECURE_RNG" });
     return;

@@ -1,6 +1,6 @@
 -- Urna bulletin board, PostgreSQL schema (spec/api.md §6).
 -- Every log table is append-only: a trigger rejects UPDATE, DELETE and TRUNCATE.
--- No column holds an IP address, a user agent or a voter identity (SECURITY-CASES C7).
+-- No column holds an IP address, a user agent or a voter identity (docs/attacks.md C7).
 
 CREATE TABLE board_meta (
     name  TEXT PRIMARY KEY NOT NULL,

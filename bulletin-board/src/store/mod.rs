@@ -3,17 +3,17 @@
 //! default) and PostgreSQL ([`postgres::PgStore`], `synchronous_commit=on`).
 //!
 //! Every query is a runtime `sqlx::query(..).bind(..)`: no input is ever
-//! formatted into SQL (SECURITY-CASES F9). The log tables are append-only
+//! formatted into SQL (docs/attacks.md F9). The log tables are append-only
 //! (triggers reject UPDATE/DELETE), and their primary keys make the
 //! sequencer's commit a compare-and-swap: a second writer that tries to
 //! append the same log index fails with [`StoreError::Conflict`] instead of
-//! forking the log (SECURITY-CASES E6).
+//! forking the log (docs/attacks.md E6).
 //!
 //! Crash behaviour of [`Store::commit`], the only write: everything of one
 //! batch (new elections, entries, ballot index rows, the signed tree head
 //! covering them) is one transaction. A crash before the commit returns
 //! leaves nothing; after it, everything. No receipt is sent before it
-//! returns `Ok` (SECURITY-CASES F1, E7).
+//! returns `Ok` (docs/attacks.md F1, E7).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -69,7 +69,7 @@ pub struct StoredEntry {
     pub tag: u8,
     /// Canonical entry bytes (the Merkle leaf data).
     pub bytes: Vec<u8>,
-    /// `SHA-256(0x00 ‖ bytes)` as stored (re-checked on load, SECURITY-CASES E8).
+    /// `SHA-256(0x00 ‖ bytes)` as stored (re-checked on load, docs/attacks.md E8).
     pub leaf_hash: [u8; 32],
 }
 

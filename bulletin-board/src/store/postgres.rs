@@ -1,8 +1,8 @@
 //! PostgreSQL storage: `synchronous_commit=on` on every connection (a
-//! reported commit survives a crash, SECURITY-CASES F1), bulk inserts with
+//! reported commit survives a crash, docs/attacks.md F1), bulk inserts with
 //! `UNNEST` (one round trip per table per batch), and a session advisory
 //! lock held for the life of the store, so that two boards never sequence
-//! the same database (DESIGN: the sequencer role; SECURITY-CASES E6).
+//! the same database (docs/design.md: the sequencer role; docs/attacks.md E6).
 
 use std::str::FromStr;
 use std::time::Duration;

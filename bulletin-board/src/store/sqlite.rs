@@ -1,5 +1,5 @@
 //! SQLite storage: WAL journal, `synchronous=FULL` (a commit is on disk
-//! before it returns, SECURITY-CASES F1), foreign keys on.
+//! before it returns, docs/attacks.md F1), foreign keys on.
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -542,7 +542,7 @@ pub fn evaluate_ceremony(
 /// Verify a whole ceremony from its record: rounds 1–3 as in
 /// [`evaluate_ceremony`], then (X2): every qualified trustee certified the
 /// same transcript hash and joint key, and no other certificate of theirs
-/// exists; otherwise [`Error::DkgTranscriptMismatch`] names them (SECURITY-CASES D6).
+/// exists; otherwise [`Error::DkgTranscriptMismatch`] names them (docs/attacks.md D6).
 pub fn verify_ceremony(
     params: &CeremonyParams,
     record: &CeremonyRecord,

@@ -4,7 +4,7 @@
 //! reveals the Diffie–Hellman value `D = e_j·R` of that one share, with a
 //! proof that it is correct. Anyone can then decrypt the share and run the
 //! same checks: nobody has to trust the complainer, and the dealer has
-//! nothing to answer (SECURITY-CASES D4).
+//! nothing to answer (docs/attacks.md D4).
 //!
 //! **Statement.** The complainer's encryption key `E_j`, the dealer's
 //! ephemeral key `R` (from its signed round-2 message), and `D`. The

@@ -7,7 +7,7 @@
 //! **Prover.** One Schnorr proof of knowledge per key (spec/crypto.md §5.1),
 //! each on its own context transcript (spec/trustees.md §3.1 (T1)) with
 //! purpose `pop` and `role` = `signing` or `encryption`, so a proof cannot
-//! move to another election, parameter set, index or role (SECURITY-CASES D3).
+//! move to another election, parameter set, index or role (docs/attacks.md D3).
 //!
 //! **Verifier.** (I1) `S ≠ E`; (I2) both Schnorr checks `z·G − T − c·X = 0`.
 //!

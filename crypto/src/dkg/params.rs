@@ -1,7 +1,7 @@
 //! Ceremony parameters: the election, `n` and `k` (spec/trustees.md §2).
 //!
 //! Trustee indices are `1..=n`. Index 0 is never valid: the share of index 0
-//! is the joint secret itself (the "zero-share attack", SECURITY-CASES D2).
+//! is the joint secret itself (the "zero-share attack", docs/attacks.md D2).
 //! Indices are single bytes, so no index is congruent to 0 modulo ℓ except 0.
 
 use crate::error::{Error, Result};

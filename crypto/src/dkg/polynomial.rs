@@ -7,7 +7,7 @@
 //! **Prover.** One Schnorr proof of knowledge of each `a_{i,l}` (spec/crypto.md §5.1),
 //! on the context transcript (purpose `coefficient-pok`, trustee `i`) extended
 //! with *all* commitments and then `l`, so a proof cannot be moved to another
-//! coefficient, dealer, commitment vector or election (SECURITY-CASES D3).
+//! coefficient, dealer, commitment vector or election (docs/attacks.md D3).
 //!
 //! **Verifier.** (C1) `k` commitments; (C2) none is the identity (a zero
 //! coefficient, in particular a zero polynomial); (C3) they hash to the round-1
@@ -138,7 +138,7 @@ pub(crate) fn coefficient_transcript(base: &Transcript, l: usize) -> Transcript 
 /// `h_i = SHA-256(label ‖ params ‖ i ‖ u32 count ‖ C_{i,0} ‖ … ‖ C_{i,k−1})`,
 /// published in round 1 before any commitment is revealed, so that no
 /// trustee can choose its polynomial after seeing the others'
-/// (spec/trustees.md §3.3 (H1), SECURITY-CASES D5).
+/// (spec/trustees.md §3.3 (H1), docs/attacks.md D5).
 pub fn commitment_hash(
     params: &CeremonyParams,
     dealer: u8,

@@ -12,7 +12,7 @@
 //! **Verifier.** (L2) every share's proof, in one batch; (L3) shares from
 //! trustees outside the qualified set, second shares of a trustee and
 //! shares whose proof fails are dropped and named; (L4) at least `k` remain,
-//! else [`Error::InsufficientShares`] (SECURITY-CASES D1, D7).
+//! else [`Error::InsufficientShares`] (docs/attacks.md D1, D7).
 //!
 //! Everything here handles public data only and runs in variable time.
 

@@ -423,7 +423,7 @@ impl KeyShare {
     ///
     /// The caller must first have checked the certified ceremony
     /// ([`super::verify_ceremony`]) and that `ct` is the aggregate it
-    /// recomputed itself (SECURITY-CASES D8).
+    /// recomputed itself (docs/attacks.md D8).
     pub fn partial_decrypt<R: RngCore + CryptoRng>(
         &self,
         base: &Transcript,

@@ -4,7 +4,7 @@
 //! **Statement.** The election key `K`, a ciphertext `(α, β)`, bounds
 //! `a ≤ b` (u64) and the bit size `n ∈ {8, 16, 32, 64}`, the smallest with
 //! `b − a < 2ⁿ` — all fixed by the statement, never read from the proof
-//! (SECURITY-CASES A9). The prover knows `m ∈ [a, b]`, `r` with
+//! (docs/attacks.md A9). The prover knows `m ∈ [a, b]`, `r` with
 //! `α = r·G`, `β = m·G + r·K`.
 //!
 //! **Prover.**

@@ -17,7 +17,7 @@
 //! |---|---|---|
 //! | 1 | `dom-sep` | `urna/v1/decryption` |
 //! | 2 | `X` | verification key |
-//! | 3 | `alpha`, `beta` | the ciphertext (β too: the proof is bound to the whole ciphertext and so to `M = β − D`, SECURITY-CASES D10) |
+//! | 3 | `alpha`, `beta` | the ciphertext (β too: the proof is bound to the whole ciphertext and so to `M = β − D`, docs/attacks.md D10) |
 //! | 4 | `D` | the decryption share |
 //! | 5 | `T1`, `T2` | commitments |
 //! | 6 | `c` | challenge |

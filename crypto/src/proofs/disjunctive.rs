@@ -16,7 +16,7 @@
 //!   `z_m = w + c_m·r`.
 //!
 //! **Verifier.**
-//! - (R1) `Σ_j c_j = c` (every sub-challenge is fixed by `c`: SECURITY-CASES A5);
+//! - (R1) `Σ_j c_j = c` (every sub-challenge is fixed by `c`: docs/attacks.md A5);
 //! - (R2) for every `j`: `z_j·G − A_j − c_j·α = 0`;
 //! - (R3) for every `j`: `z_j·K − B_j − c_j·β + c_j·j·G = 0`.
 //!

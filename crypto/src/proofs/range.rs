@@ -5,7 +5,7 @@
 //! a batch), wider ranges the bulletproof. The encoding starts with a tag
 //! byte (`0x01` disjunctive, `0x02` bulletproof) that the verifier compares
 //! with the kind the statement requires: a ballot never chooses its proof
-//! system (SECURITY-CASES A9).
+//! system (docs/attacks.md A9).
 
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};

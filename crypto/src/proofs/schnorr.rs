@@ -18,7 +18,7 @@
 //! | 5 | `c` | challenge, 64 bytes reduced mod ℓ |
 //!
 //! A signature is the same proof with the message in the transcript: the
-//! key is in the challenge, so related-key forgeries fail (SECURITY-CASES A14).
+//! key is in the challenge, so related-key forgeries fail (docs/attacks.md A14).
 
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;

@@ -274,7 +274,7 @@ impl Statement {
     }
 
     /// Every variant of this statement with exactly one element changed
-    /// (SECURITY-CASES A4, A6, A14, B1, D10). The proof of the original
+    /// (docs/attacks.md A4, A6, A14, B1, D10). The proof of the original
     /// statement must fail against each of them.
     pub fn variants(&self) -> Vec<(String, Statement)> {
         let other_key = sk_of(0x5eed_0001).public_key();

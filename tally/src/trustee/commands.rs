@@ -662,7 +662,7 @@ const AFTER_CLOSE: &[&str] = &["R11", "R12"];
 
 /// `tally trustee decrypt`: verify the record, recompute the tally from
 /// it, and partially decrypt that (spec/trustees.md §12 (L1);
-/// SECURITY-CASES D8). Never takes a ciphertext from anyone.
+/// docs/attacks.md D8). Never takes a ciphertext from anyone.
 pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
     let header = KeyFileHeader::read(&args.key)?;
     describe_key(&header);

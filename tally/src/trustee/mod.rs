@@ -24,7 +24,7 @@
 //!   are equivocation (spec/trustees.md §9 (Q2));
 //! - a trustee decrypts only the aggregate it recomputed itself from a
 //!   record that verified up to the close, never a ciphertext someone hands
-//!   it (SECURITY-CASES D8, spec/trustees.md §11 (X3), §12 (L1)).
+//!   it (docs/attacks.md D8, spec/trustees.md §11 (X3), §12 (L1)).
 //!
 //! Only the binary (`src/main.rs`) turns [`TrusteeError`] into `anyhow`.
 
