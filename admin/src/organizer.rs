@@ -192,7 +192,7 @@ pub fn publish(
     let other: Vec<String> = report
         .failures
         .iter()
-        .filter(|f| f.check != "R12")
+        .filter(|f| f.check != urna_election::rules::Check::R12)
         .map(|f| {
             format!(
                 "{}{}: {}",

@@ -31,6 +31,7 @@ pub mod page;
 pub mod public_page;
 pub mod receipt;
 pub mod relay;
+pub mod replay;
 pub mod sequencer;
 pub mod store;
 

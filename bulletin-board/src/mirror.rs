@@ -610,62 +610,26 @@ fn apply_all(
     head: SignedTreeHead,
 ) -> Result<crate::store::ElectionCommit, String> {
     let now = now_ms();
-    // Batch verification (docs/design.md: one multiscalar multiplication over many
-    // proofs) of each run of ballots, once the election context is fixed;
-    // the verdicts are handed to `apply`, which falls back to checking a
-    // ballot alone only when it has none.
-    let mut verdicts: HashMap<usize, Result<(), urna_election::ElectionError>> = HashMap::new();
-    for (k, bytes) in fetched.iter().enumerate() {
-        let i = from + k as u64;
-        let refused = |what: String| {
-            format!(
-                "entry {i} ({}) is refused: {what}; the mirror keeps its last verified state",
-                kind_of_bytes(bytes)
-            )
-        };
-        let entry = Entry::from_bytes(bytes).map_err(|e| refused(e.to_string()))?;
-        if entry.to_bytes() != *bytes {
-            return Err(refused(
-                "ERR_NON_CANONICAL: not the canonical encoding".into(),
-            ));
-        }
-        match machine.as_mut() {
-            None => {
-                let placeholder = SignedTreeHead {
-                    // The manifest's election: its log (spec/log.md (L12)).
-                    log_id: match &entry {
-                        Entry::Manifest { manifest, .. } => log_key.log_id(&manifest.election_id),
-                        _ => head.log_id,
-                    },
-                    tree_size: 0,
-                    timestamp_ms: 1,
-                    root_hash: urna_log::empty_root(),
-                    signature: [0; 64],
-                };
-                let mut m = Machine::create(&entry, placeholder)
-                    .map_err(|e| refused(format!("{}: {}", e.code, e.message)))?;
-                m.stage_manifest(bytes, now);
-                *machine = Some(m);
-            }
-            Some(m) => {
-                if matches!(entry, Entry::Ballot(_)) && !verdicts.contains_key(&k) {
-                    if let Some(ctx) = m.ctx().cloned() {
-                        batch_verify_run(&ctx, fetched, k, &mut verdicts);
-                    }
-                }
-                let outcome = m
-                    .apply(&entry, bytes, false, verdicts.remove(&k), now)
-                    .map_err(|e| refused(format!("{}: {}", e.code, e.message)))?;
-                // A board never appends the same ballot twice (B3).
-                if let crate::election::Outcome::Duplicate { info, .. } = outcome {
-                    return Err(refused(format!(
-                        "ERR_DUPLICATE_BALLOT: the same ballot is already entry {}",
-                        info.seq
-                    )));
-                }
-            }
-        }
-    }
+    let placeholder = |entry: &Entry| SignedTreeHead {
+        // The manifest's election: its log (spec/log.md (L12)).
+        log_id: match entry {
+            Entry::Manifest { manifest, .. } => log_key.log_id(&manifest.election_id),
+            _ => head.log_id,
+        },
+        tree_size: 0,
+        timestamp_ms: 1,
+        root_hash: urna_log::empty_root(),
+        signature: [0; 64],
+    };
+    crate::replay::apply_entries(machine, &placeholder, from, fetched, now).map_err(|r| {
+        let kind = fetched
+            .get((r.index - from) as usize)
+            .map_or("unknown", |b| kind_of_bytes(b));
+        format!(
+            "entry {} ({kind}) is refused: {}: {}; the mirror keeps its last verified state",
+            r.index, r.code, r.message
+        )
+    })?;
     let m = machine
         .as_mut()
         .ok_or_else(|| "the upstream's log is empty".to_string())?;
@@ -675,28 +639,6 @@ fn apply_all(
             e.code, e.message
         )
     })
-}
-
-/// Batch-verify the run of ballot entries of `fetched` that starts at
-/// `start`, recording a verdict for each (entries that do not decode are
-/// left to `apply`, which refuses them by name).
-fn batch_verify_run(
-    ctx: &urna_election::ElectionContext,
-    fetched: &[Vec<u8>],
-    start: usize,
-    verdicts: &mut HashMap<usize, Result<(), urna_election::ElectionError>>,
-) {
-    let mut run = Vec::new();
-    for (k, bytes) in fetched.iter().enumerate().skip(start) {
-        match Entry::from_bytes(bytes) {
-            Ok(Entry::Ballot(b)) => run.push((k, b)),
-            _ => break,
-        }
-    }
-    let ballots: Vec<urna_election::EncryptedBallot> = run.iter().map(|(_, b)| b.clone()).collect();
-    for ((k, _), v) in run.iter().zip(urna_election::verify_ballots(ctx, &ballots)) {
-        verdicts.insert(*k, v);
-    }
 }
 
 /// The name of an evidence kind, as stored and served.

@@ -19,6 +19,7 @@ pub mod entry;
 mod error;
 pub mod manifest;
 pub mod record;
+pub mod rules;
 
 pub use ballot::{verify_ballots, BallotOpening, ElectionContext, EncryptedBallot, TrackingCode};
 pub use codec::{Hash32, LocalizedText};

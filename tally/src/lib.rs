@@ -14,6 +14,7 @@ pub mod ceremony;
 pub mod cli;
 pub mod demo;
 pub mod evidence;
+pub mod mutants;
 pub mod report;
 pub mod sample;
 pub mod treehead;

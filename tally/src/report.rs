@@ -3,67 +3,13 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-
-/// Every check the verifier runs, in report order: (id, description).
-/// The ids are defined in spec/record.md §10.
-pub const CHECKS: &[(&str, &str)] = &[
-    (
-        "R1",
-        "record format: version, frames, canonical entry encodings",
-    ),
-    (
-        "R2",
-        "parameters: spec version, group, generators; manifest valid and signed by its organizer",
-    ),
-    (
-        "R3",
-        "trustee ceremony: every message and proof; joint key and verification keys derived",
-    ),
-    (
-        "R4",
-        "credential list and replacements: valid, signed by the credential authority, fixed before voting opened",
-    ),
-    (
-        "R5",
-        "opening: signed by the organizer, bound to the manifest, key and credential list",
-    ),
-    (
-        "R6",
-        "ballots: cast while open, shape, proofs, credential signature, credential in the list",
-    ),
-    ("R7", "no ciphertext appears in two ballots"),
-    (
-        "R8",
-        "re-voting rule: only the last ballot per credential is counted",
-    ),
-    (
-        "R9",
-        "audited (spoiled) ballots: openings match, never cast",
-    ),
-    (
-        "R10",
-        "homomorphic aggregation of the counted ballots (weights applied)",
-    ),
-    (
-        "R11",
-        "decryption shares: proofs, threshold, combination, counts in range",
-    ),
-    (
-        "R12",
-        "announced result equals the decrypted tally and is signed by the organizer",
-    ),
-    ("R13", "log: signed tree heads verify and match the entries"),
-    (
-        "R14",
-        "closing: signed by the organizer, no ballot after it",
-    ),
-];
+use urna_election::rules::Check;
 
 /// One failure, naming the entry (0-based index in the log) and the check.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Failure {
-    /// Check id, e.g. `R6`.
-    pub check: &'static str,
+    /// The check, e.g. `R6` (serialized as its id).
+    pub check: Check,
     /// Log entry index, when the failure is about one entry.
     pub entry: Option<u64>,
     /// What is wrong.
@@ -147,27 +93,22 @@ impl Report {
 /// Accumulates check outcomes while verifying.
 #[derive(Default)]
 pub(crate) struct Tracker {
-    passed: BTreeMap<&'static str, u64>,
-    failed: BTreeMap<&'static str, u64>,
-    ran: BTreeMap<&'static str, bool>,
+    passed: BTreeMap<Check, u64>,
+    failed: BTreeMap<Check, u64>,
+    ran: BTreeMap<Check, bool>,
     pub(crate) failures: Vec<Failure>,
     pub(crate) failures_total: u64,
 }
 
 impl Tracker {
-    pub(crate) fn pass(&mut self, check: &'static str) {
+    pub(crate) fn pass(&mut self, check: Check) {
         self.pass_n(check, 1)
     }
-    pub(crate) fn pass_n(&mut self, check: &'static str, n: u64) {
+    pub(crate) fn pass_n(&mut self, check: Check, n: u64) {
         *self.passed.entry(check).or_default() += n;
         self.ran.insert(check, true);
     }
-    pub(crate) fn fail(
-        &mut self,
-        check: &'static str,
-        entry: Option<u64>,
-        message: impl Into<String>,
-    ) {
+    pub(crate) fn fail(&mut self, check: Check, entry: Option<u64>, message: impl Into<String>) {
         *self.failed.entry(check).or_default() += 1;
         self.ran.insert(check, true);
         self.failures_total += 1;
@@ -180,14 +121,14 @@ impl Tracker {
         }
     }
     pub(crate) fn outcomes(&self) -> Vec<CheckOutcome> {
-        CHECKS
+        Check::ALL
             .iter()
-            .map(|(id, description)| CheckOutcome {
-                id,
-                description,
-                passed: self.passed.get(id).copied().unwrap_or(0),
-                failed: self.failed.get(id).copied().unwrap_or(0),
-                ran: self.ran.get(id).copied().unwrap_or(false),
+            .map(|c| CheckOutcome {
+                id: c.id(),
+                description: c.description(),
+                passed: self.passed.get(c).copied().unwrap_or(0),
+                failed: self.failed.get(c).copied().unwrap_or(0),
+                ran: self.ran.get(c).copied().unwrap_or(false),
             })
             .collect()
     }

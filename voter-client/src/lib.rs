@@ -57,17 +57,21 @@ mod error;
 pub mod file;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "testing")]
+mod memory_board;
 pub mod receipt;
 pub mod testing;
 
 pub use ballot::{
     secure_rng, AuditedBallot, AuditedContest, BallotDraft, CastFailure, SealedBallot,
 };
-pub use board::{BoardApi, MemoryBoard};
+pub use board::BoardApi;
 pub use choice::ChoiceError;
 pub use credential::{Credential, CredentialCodeError};
 pub use election::{Election, ElectionBundle, ExpectedFingerprint};
 pub use error::{ClientError, Result};
 pub use file::BallotFile;
+#[cfg(feature = "testing")]
+pub use memory_board::MemoryBoard;
 pub use receipt::{BoardReceipt, CastReceipt, Promise};
 pub use urna_log::{BoardPublicKey, InclusionProof, SignedTreeHead};

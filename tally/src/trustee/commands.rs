@@ -705,7 +705,7 @@ pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
         let mut failures: Vec<String> = report
             .failures
             .iter()
-            .filter(|f| blocking.contains(&f.check))
+            .filter(|f| blocking.contains(&f.check.id()))
             .map(|f| match f.entry {
                 Some(e) => format!("  {} entry {e}: {}", f.check, f.message),
                 None => format!("  {}: {}", f.check, f.message),
