@@ -102,7 +102,7 @@ enum KeyCommand {
     New {
         /// Whose key: the organizer's or the credential authority's.
         #[arg(long, value_enum)]
-        role: urna_admin::keyfile::Role,
+        role: urna_admin::keyfile::RoleArg,
         /// Where to write the key file (never overwritten).
         #[arg(long)]
         out: PathBuf,
@@ -286,11 +286,12 @@ fn run(command: Command) -> anyhow::Result<()> {
             out,
             passphrase_file,
         }) => {
+            let role = urna_admin::keyfile::Role::from(role);
             let pass = urna_admin::keyfile::passphrase(passphrase_file.as_deref(), true)?;
             let (bytes, public) = urna_admin::keyfile::create(
                 role,
                 pass.as_bytes(),
-                tally::trustee::KdfParams::from_env(),
+                urna_admin::keyfile::KdfParams::from_env(),
                 &mut rand_core::OsRng,
             )?;
             let pub_path = urna_admin::keyfile::write_new(&out, &bytes, &public)?;

@@ -48,7 +48,7 @@ pub fn unlock(key: &Path, role: Role, passphrase_file: Option<&Path>) -> Result<
         }
         .into());
     }
-    let pass = keyfile::passphrase(passphrase_file, false).map_err(keyfile::KeyFileError::from)?;
+    let pass = keyfile::passphrase(passphrase_file, false)?;
     Ok(keyfile::open(key, role, pass.as_bytes())?)
 }
 

@@ -419,10 +419,10 @@ fn main() -> anyhow::Result<()> {
         } => {
             let client = BoardClient::new(&board_url(board.as_deref()));
             let bytes = client.record(&election)?;
-            tally::trustee::files::write_atomic(
+            urna_keyfile::files::write_atomic(
                 &out,
                 &bytes,
-                tally::trustee::files::Mode::Public,
+                urna_keyfile::files::Mode::Public,
                 true,
                 "",
             )?;

@@ -16,9 +16,9 @@ use tally::sample::{
     read_entries, sample_manifest, write_closed_election, write_entries, ExternalCeremony,
     SampleOptions,
 };
-use tally::trustee::keyfile::{KeyFile, KeyFileHeader};
 use urna_crypto::SecretKey;
 use urna_election::{ElectionResult, Entry};
+use urna_keyfile::trustee::{KeyFile, KeyFileHeader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tally");
 const WRONG_PASSPHRASE: &str = "wrong passphrase, or the key file was modified";

@@ -10,10 +10,12 @@ use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, Trustee};
 use urna_election::entry::tally_context;
 use urna_election::{Entry, Manifest, TallyShare};
 
-use super::files::{self, Mode};
-use super::keyfile::{KdfParams, KeyFile, KeyFileHeader, TEST_PARAMS_ENV};
+use urna_keyfile::files::{self, Mode};
+use urna_keyfile::passphrase::{self, Purpose};
+use urna_keyfile::trustee::{KeyFile, KeyFileHeader, PASSPHRASE_ENV};
+use urna_keyfile::{KdfParams, TEST_PARAMS_ENV};
+
 use super::messages::{self, CeremonyStatus, MessageDir, Outcome, RoundStatus, Verdict};
-use super::passphrase::{self, Purpose};
 use super::{list_trustees, TrusteeError};
 use crate::verify::verify_record;
 
@@ -126,7 +128,11 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     println!("You are trustee {index}: {name}.");
     files::check_absent(&args.out, args.force, KEY_EXISTS)?;
 
-    let pass = passphrase::read(args.passphrase_file.as_deref(), Purpose::New)?;
+    let pass = passphrase::read(
+        args.passphrase_file.as_deref(),
+        Purpose::New,
+        PASSPHRASE_ENV,
+    )?;
     let kdf = KdfParams::from_env();
     if kdf.is_weak() {
         eprintln!(
@@ -173,11 +179,12 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
 fn unlock(key: &Path, passphrase_file: Option<&Path>) -> Result<KeyFile, TrusteeError> {
     let bytes = std::fs::read(key).map_err(|e| TrusteeError::io(key, e))?;
     // Fail on a file that is not a key file before asking for a passphrase.
-    KeyFileHeader::decode(&bytes).map_err(|reason| TrusteeError::NotAKeyFile {
+    KeyFileHeader::decode(&bytes).map_err(|reason| urna_keyfile::Error::NotAKeyFile {
         path: key.to_path_buf(),
+        kind: urna_keyfile::trustee::FORMAT.kind,
         reason,
     })?;
-    let pass = passphrase::read(passphrase_file, Purpose::Unlock)?;
+    let pass = passphrase::read(passphrase_file, Purpose::Unlock, PASSPHRASE_ENV)?;
     println!("Unlocking the key file…");
     let kf = KeyFile::open(key, &bytes, pass.as_bytes())?;
     if kf.kdf().is_weak() {

@@ -16,8 +16,8 @@
 //!
 //! - the secret state (spec/trustees.md §5.7) never touches the disk
 //!   unencrypted: it lives in a key file sealed under a passphrase
-//!   (spec/trustees.md §16 (KF1)–(KF7)), and every plaintext buffer is a
-//!   [`zeroize::Zeroizing`];
+//!   (spec/trustees.md §16 (KF1)–(KF7), implemented by `urna-keyfile`),
+//!   and every plaintext buffer is wiped after use;
 //! - a round runs only when every trustee expected in it has posted the
 //!   previous round (or the trustee says the organizer closed that round
 //!   without them), and never twice: two different messages in one round
@@ -29,15 +29,13 @@
 //! Only the binary (`src/main.rs`) turns [`TrusteeError`] into `anyhow`.
 
 pub mod commands;
-pub mod files;
-pub mod keyfile;
 pub mod messages;
-pub mod passphrase;
 
 use std::path::PathBuf;
 
-pub use keyfile::{KdfParams, KeyFile, KeyFileHeader};
 pub use messages::{CeremonyStatus, MessageDir};
+pub use urna_keyfile::trustee::{KeyFile, KeyFileHeader};
+pub use urna_keyfile::KdfParams;
 
 /// Everything that can stop a trustee command, in words a non-expert can
 /// act on. Grouped by who has to do something about it.
@@ -61,45 +59,12 @@ pub enum TrusteeError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An output file exists already.
-    #[error("{path} already exists. Nothing was written. {hint}")]
-    Exists {
-        /// The file.
-        path: PathBuf,
-        /// Why overwriting is dangerous and how to do it anyway.
-        hint: &'static str,
-    },
-    /// A new passphrase that is too short.
-    #[error(
-        "the passphrase must be at least {min} characters long; it is all that protects \
-         your key if the file is copied (several random words make a good one)"
-    )]
-    PassphraseTooShort {
-        /// The minimum, in characters.
-        min: usize,
-    },
-    /// The two passphrases typed at `init` differ.
-    #[error("the two passphrases differ; nothing was written")]
-    PassphraseMismatch,
-    /// The key could not be derived or the contents not sealed.
-    #[error("cannot seal the key file: {0}")]
-    Seal(String),
-    /// No passphrase could be read.
-    #[error("cannot read the passphrase: {0}")]
-    PassphraseUnavailable(String),
 
     // ---- the key file ----
-    /// The AEAD tag does not verify (spec/trustees.md §16 (KF6)).
-    #[error("wrong passphrase, or the key file was modified")]
-    WrongPassphrase,
-    /// Not a trustee key file, or one this version cannot read.
-    #[error("{path} is not a trustee key file this version can read: {reason}")]
-    NotAKeyFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    /// The key file, its passphrase, or an output file (spec/trustees.md
+    /// §16): a wrong passphrase, not a key file, a file that exists, …
+    #[error(transparent)]
+    KeyFile(#[from] urna_keyfile::Error),
     /// The key file has no key share yet.
     #[error(
         "this key file holds no key share yet: finish the key ceremony (`tally trustee round4`) \

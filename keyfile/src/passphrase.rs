@@ -1,7 +1,9 @@
-//! Where a trustee's passphrase comes from, in this order:
+//! Where a key file's passphrase comes from, in this order:
 //!
 //! 1. `--passphrase-file FILE`: the file's first line;
-//! 2. the environment variable `URNA_TRUSTEE_PASSPHRASE` (for scripts and
+//! 2. an environment variable, named by the caller: a trustee's is
+//!    [`crate::trustee::PASSPHRASE_ENV`], the organizer's and credential
+//!    authority's [`crate::signing::PASSPHRASE_ENV`] (for scripts and
 //!    tests; other users of the machine may be able to read a process's
 //!    environment, so prefer the prompt);
 //! 3. a prompt on the terminal, without echo (twice when a new key file is
@@ -16,10 +18,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::TrusteeError;
-
-/// The environment variable a script can pass the passphrase in.
-pub const PASSPHRASE_ENV: &str = "URNA_TRUSTEE_PASSPHRASE";
+use crate::Error;
 
 /// Shortest new passphrase accepted, in characters.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
@@ -34,27 +33,18 @@ pub enum Purpose {
     Unlock,
 }
 
-/// Read the passphrase from the first source that is given.
-pub fn read(file: Option<&Path>, purpose: Purpose) -> Result<Zeroizing<String>, TrusteeError> {
-    read_with_env(file, purpose, PASSPHRASE_ENV)
-}
-
-/// [`read`], with the environment variable `env` in place of
-/// [`PASSPHRASE_ENV`] (the organizer's tool uses its own).
-pub fn read_with_env(
-    file: Option<&Path>,
-    purpose: Purpose,
-    env: &str,
-) -> Result<Zeroizing<String>, TrusteeError> {
+/// Read the passphrase from the first source that is given: `file`, the
+/// environment variable `env`, the terminal or standard input.
+pub fn read(file: Option<&Path>, purpose: Purpose, env: &str) -> Result<Zeroizing<String>, Error> {
     let p = if let Some(path) = file {
-        let mut s =
-            Zeroizing::new(std::fs::read_to_string(path).map_err(|e| TrusteeError::io(path, e))?);
+        let mut s = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?);
         first_line(&mut s);
         s
     } else if let Some(v) = std::env::var_os(env) {
-        Zeroizing::new(v.into_string().map_err(|_| {
-            TrusteeError::PassphraseUnavailable(format!("{env} is not valid UTF-8"))
-        })?)
+        Zeroizing::new(
+            v.into_string()
+                .map_err(|_| Error::PassphraseUnavailable(format!("{env} is not valid UTF-8")))?,
+        )
     } else if std::io::stdin().is_terminal() {
         prompt(purpose)?
     } else {
@@ -64,7 +54,7 @@ pub fn read_with_env(
         std::io::stdin()
             .lock()
             .read_line(&mut s)
-            .map_err(|e| TrusteeError::PassphraseUnavailable(e.to_string()))?;
+            .map_err(|e| Error::PassphraseUnavailable(e.to_string()))?;
         first_line(&mut s);
         s
     };
@@ -75,20 +65,20 @@ pub fn read_with_env(
 }
 
 /// A new passphrase must have at least [`MIN_PASSPHRASE_CHARS`] characters.
-pub fn check_new(p: &str) -> Result<(), TrusteeError> {
+pub fn check_new(p: &str) -> Result<(), Error> {
     if p.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(TrusteeError::PassphraseTooShort {
+        return Err(Error::PassphraseTooShort {
             min: MIN_PASSPHRASE_CHARS,
         });
     }
     Ok(())
 }
 
-fn prompt(purpose: Purpose) -> Result<Zeroizing<String>, TrusteeError> {
+fn prompt(purpose: Purpose) -> Result<Zeroizing<String>, Error> {
     let ask = |msg: &str| {
         rpassword::prompt_password(msg)
             .map(Zeroizing::new)
-            .map_err(|e| TrusteeError::PassphraseUnavailable(e.to_string()))
+            .map_err(|e| Error::PassphraseUnavailable(e.to_string()))
     };
     match purpose {
         Purpose::Unlock => ask("Passphrase of the key file: "),
@@ -101,7 +91,7 @@ fn prompt(purpose: Purpose) -> Result<Zeroizing<String>, TrusteeError> {
             check_new(&first)?;
             let second = ask("Type it again: ")?;
             if *first != *second {
-                return Err(TrusteeError::PassphraseMismatch);
+                return Err(Error::PassphraseMismatch);
             }
             Ok(first)
         }
@@ -144,5 +134,20 @@ mod tests {
         assert!(check_new("1234567890").is_ok());
         // Characters, not bytes.
         assert!(check_new("ééééééééé").is_err());
+    }
+
+    #[test]
+    fn from_a_file_first_line_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("p");
+        std::fs::write(&f, "long enough passphrase\r\nsecond line\n").unwrap();
+        let p = read(Some(&f), Purpose::New, "URNA_KEYFILE_TEST_UNSET").unwrap();
+        assert_eq!(p.as_str(), "long enough passphrase");
+        std::fs::write(&f, "short\n").unwrap();
+        assert!(matches!(
+            read(Some(&f), Purpose::New, "URNA_KEYFILE_TEST_UNSET"),
+            Err(Error::PassphraseTooShort { min: 10 })
+        ));
+        assert!(read(Some(&f), Purpose::Unlock, "URNA_KEYFILE_TEST_UNSET").is_ok());
     }
 }

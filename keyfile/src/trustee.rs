@@ -1,0 +1,399 @@
+//! The trustee key file: the secret state of one trustee (spec/trustees.md
+//! §5.7), and after round 4 its key share, sealed under a passphrase
+//! (spec/trustees.md §16 (KF1)–(KF7)).
+//!
+//! ```text
+//! header (107 bytes, in clear, authenticated as the AEAD's associated data)
+//!   "URNA-TRUSTEE-KEY" ‖ u8(1) version
+//!   ‖ u8(1) Argon2id v0x13 ‖ BE32(m KiB) ‖ BE32(t) ‖ BE32(p) ‖ salt (16)
+//!   ‖ u8(1) XChaCha20-Poly1305 ‖ nonce (24)
+//!   ‖ params (34) ‖ u8(i) ‖ u8(has key share)
+//! ciphertext ‖ tag (16)
+//!   of BE32(|state|) ‖ state [‖ BE32(|share|) ‖ share]
+//! ```
+//!
+//! The secret state and key share never exist on disk or in a buffer that
+//! is not wiped (see [`crate::envelope`]).
+
+use std::path::Path;
+
+use rand_core::{CryptoRng, RngCore};
+use urna_crypto::dkg::{CeremonyParams, KeyShare, Trustee, PARAMS_LEN};
+use zeroize::Zeroizing;
+
+use crate::envelope::{plaintext_buffer, Format, Sealed, SealingKey, NONCE_LEN, SALT_LEN};
+use crate::Error;
+
+/// The first bytes of every trustee key file (spec/trustees.md §16 (KF1)).
+pub const MAGIC: &[u8; 16] = b"URNA-TRUSTEE-KEY";
+/// The format version this code writes and reads.
+pub const VERSION: u8 = 1;
+/// The trustee key file format: no field before the KDF's; after the
+/// nonce, the ceremony parameters, the index and the contents flag.
+pub const FORMAT: Format = Format {
+    magic: MAGIC,
+    version: VERSION,
+    prefix_len: 0,
+    suffix_len: PARAMS_LEN + 2,
+    plaintext_len: None,
+    kind: "a trustee key file",
+};
+/// The header length: everything before the ciphertext. Offsets: magic 0,
+/// version 16, KDF id 17, `m` 18, `t` 22, `p` 26, salt 30, AEAD id 46,
+/// nonce 47, params 71, index 105, contents flag 106.
+pub const HEADER_LEN: usize = FORMAT.header_len();
+const _: () = assert!(HEADER_LEN == 107);
+/// The environment variable a script can pass a trustee's passphrase in.
+pub const PASSPHRASE_ENV: &str = "URNA_TRUSTEE_PASSPHRASE";
+
+/// Largest plaintext part accepted (a state or share is a few KiB).
+const MAX_PART: usize = 1 << 20;
+
+pub use crate::envelope::KdfParams;
+
+/// The public header (spec/trustees.md §16 (KF1)): readable without the
+/// passphrase, so commands can say which trustee and election a key file
+/// is for, and refuse early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyFileHeader {
+    /// Argon2id costs.
+    pub kdf: KdfParams,
+    /// Argon2id salt.
+    pub salt: [u8; SALT_LEN],
+    /// XChaCha20-Poly1305 nonce.
+    pub nonce: [u8; NONCE_LEN],
+    /// The ceremony (election id = manifest hash, `n`, `k`).
+    pub params: CeremonyParams,
+    /// The trustee index.
+    pub index: u8,
+    /// Whether the sealed contents include a key share (round 4 is done).
+    pub has_key_share: bool,
+}
+
+/// The format's own fields, after the nonce.
+fn suffix(params: &CeremonyParams, index: u8, has_key_share: bool) -> Vec<u8> {
+    let mut s = Vec::with_capacity(FORMAT.suffix_len);
+    s.extend_from_slice(&params.to_bytes());
+    s.push(index);
+    s.push(u8::from(has_key_share));
+    s
+}
+
+impl KeyFileHeader {
+    /// Decode the header of a key file (spec/trustees.md §16 (KF1), (KF6)).
+    /// Returns the header and the ciphertext after it.
+    pub fn decode(bytes: &[u8]) -> Result<(KeyFileHeader, &[u8]), String> {
+        KeyFileHeader::split(bytes).map(|(h, sealed)| (h, sealed.ciphertext))
+    }
+
+    fn split(bytes: &[u8]) -> Result<(KeyFileHeader, Sealed<'_>), String> {
+        let sealed = FORMAT.split(bytes)?;
+        let s = sealed.suffix;
+        let params = CeremonyParams::from_bytes(&s[..PARAMS_LEN])
+            .map_err(|e| format!("ceremony parameters: {e}"))?;
+        let index = s[PARAMS_LEN];
+        params
+            .check_index(index)
+            .map_err(|e| format!("trustee index: {e}"))?;
+        let has_key_share = match s[PARAMS_LEN + 1] {
+            0 => false,
+            1 => true,
+            _ => return Err("bad contents flag".into()),
+        };
+        Ok((
+            KeyFileHeader {
+                kdf: sealed.kdf,
+                salt: sealed.salt,
+                nonce: sealed.nonce,
+                params,
+                index,
+                has_key_share,
+            },
+            sealed,
+        ))
+    }
+
+    /// Read just the header of the key file at `path`.
+    pub fn read(path: &Path) -> Result<KeyFileHeader, Error> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        KeyFileHeader::decode(&bytes)
+            .map(|(h, _)| h)
+            .map_err(|reason| not_a_key_file(path, reason))
+    }
+
+    /// The header's bytes, as written to the file.
+    pub fn encode(&self) -> Vec<u8> {
+        FORMAT.header(
+            &[],
+            &self.kdf,
+            &self.salt,
+            &self.nonce,
+            &suffix(&self.params, self.index, self.has_key_share),
+        )
+    }
+}
+
+fn not_a_key_file(path: &Path, reason: String) -> Error {
+    Error::NotAKeyFile {
+        path: path.to_path_buf(),
+        kind: FORMAT.kind,
+        reason,
+    }
+}
+
+/// An unlocked key file: the trustee's secrets and the key that seals
+/// them. Wiped on drop (every field is); never printed.
+pub struct KeyFile {
+    key: SealingKey,
+    trustee: Trustee,
+    key_share: Option<KeyShare>,
+}
+
+impl core::fmt::Debug for KeyFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "KeyFile(trustee {}, <redacted>)", self.trustee.index())
+    }
+}
+
+impl KeyFile {
+    /// A new key file for `trustee`, sealed under `passphrase` with a fresh
+    /// salt. Takes about a second with [`KdfParams::DEFAULT`].
+    pub fn create<R: RngCore + CryptoRng>(
+        trustee: Trustee,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        rng: &mut R,
+    ) -> Result<KeyFile, Error> {
+        Ok(KeyFile {
+            key: SealingKey::new(kdf, passphrase, rng)?,
+            trustee,
+            key_share: None,
+        })
+    }
+
+    /// Unlock the key file `bytes` (read from `path`) with `passphrase`
+    /// (spec/trustees.md §16 (KF6)). A wrong passphrase and a modified file
+    /// are the same error, [`Error::WrongPassphrase`]: the tag cannot tell
+    /// them apart.
+    pub fn open(path: &Path, bytes: &[u8], passphrase: &[u8]) -> Result<KeyFile, Error> {
+        let not = |reason: String| not_a_key_file(path, reason);
+        let (header, sealed) = KeyFileHeader::split(bytes).map_err(not)?;
+        let key = SealingKey::derive(header.kdf, header.salt, passphrase).map_err(not)?;
+        // spec/trustees.md §16 (KF3): the plaintext only ever lives here.
+        let buf = key.open(&sealed)?;
+        // spec/trustees.md §16 (KF4)
+        let (trustee, key_share) = decode_contents(&buf, header.has_key_share)
+            .map_err(|e| not(format!("sealed contents: {e}")))?;
+        // spec/trustees.md §16 (KF6): the clear header must describe the contents.
+        if trustee.params() != &header.params || trustee.index() != header.index {
+            return Err(not("the header does not match the sealed contents".into()));
+        }
+        if let Some(s) = &key_share {
+            if s.index() != header.index || s.threshold_key().params() != &header.params {
+                return Err(not("the key share does not belong to this trustee".into()));
+            }
+        }
+        Ok(KeyFile {
+            key,
+            trustee,
+            key_share,
+        })
+    }
+
+    /// Seal the contents under the same key with a fresh nonce
+    /// (spec/trustees.md §16 (KF3)): the bytes to write to disk.
+    pub fn seal<R: RngCore + CryptoRng>(&self, rng: &mut R) -> Result<Vec<u8>, Error> {
+        self.key.seal(
+            &FORMAT,
+            &[],
+            &suffix(
+                self.trustee.params(),
+                self.trustee.index(),
+                self.key_share.is_some(),
+            ),
+            self.encode_contents(),
+            rng,
+        )
+    }
+
+    /// The trustee's secret ceremony state.
+    pub fn trustee(&self) -> &Trustee {
+        &self.trustee
+    }
+
+    /// The key share, once round 4 is done.
+    pub fn key_share(&self) -> Option<&KeyShare> {
+        self.key_share.as_ref()
+    }
+
+    /// Keep the key share from round 4 (it must be this trustee's, for
+    /// this ceremony).
+    pub fn set_key_share(&mut self, share: KeyShare) -> Result<(), Error> {
+        if share.index() != self.trustee.index()
+            || share.threshold_key().params() != self.trustee.params()
+        {
+            return Err(Error::ForeignKeyShare);
+        }
+        self.key_share = Some(share);
+        Ok(())
+    }
+
+    /// The KDF costs.
+    pub fn kdf(&self) -> KdfParams {
+        self.key.kdf()
+    }
+
+    /// `BE32(|state|) ‖ state [‖ BE32(|share|) ‖ share]` (spec/trustees.md
+    /// §16 (KF4)), with room for the tag.
+    fn encode_contents(&self) -> Zeroizing<Vec<u8>> {
+        let state = self.trustee.to_bytes();
+        let share = self.key_share.as_ref().map(KeyShare::to_bytes);
+        let mut out = plaintext_buffer(4 + state.len() + share.as_ref().map_or(0, |s| 4 + s.len()));
+        out.extend_from_slice(&(state.len() as u32).to_be_bytes());
+        out.extend_from_slice(&state);
+        if let Some(s) = &share {
+            out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            out.extend_from_slice(s);
+        }
+        out
+    }
+}
+
+fn decode_contents(buf: &[u8], has_share: bool) -> Result<(Trustee, Option<KeyShare>), String> {
+    let (state, rest) = take_part(buf)?;
+    let trustee = Trustee::from_bytes(state).map_err(|e| format!("trustee state: {e}"))?;
+    if !has_share {
+        if !rest.is_empty() {
+            return Err("trailing bytes".into());
+        }
+        return Ok((trustee, None));
+    }
+    let (share, rest) = take_part(rest)?;
+    if !rest.is_empty() {
+        return Err("trailing bytes".into());
+    }
+    let share = KeyShare::from_bytes(share).map_err(|e| format!("key share: {e}"))?;
+    Ok((trustee, Some(share)))
+}
+
+fn take_part(buf: &[u8]) -> Result<(&[u8], &[u8]), String> {
+    if buf.len() < 4 {
+        return Err("truncated".into());
+    }
+    let (len, rest) = buf.split_at(4);
+    let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    if len > MAX_PART || len > rest.len() {
+        return Err("bad length".into());
+    }
+    Ok(rest.split_at(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::TAG_LEN;
+    use rand_core::OsRng;
+
+    fn trustee() -> Trustee {
+        let params = CeremonyParams::new([7u8; 32], 3, 2).unwrap();
+        Trustee::new(&params, 2, &mut OsRng).unwrap()
+    }
+
+    fn sealed() -> (Vec<u8>, Zeroizing<Vec<u8>>) {
+        let t = trustee();
+        let state = t.to_bytes();
+        let kf = KeyFile::create(
+            t,
+            b"correct horse battery",
+            KdfParams::INSECURE_TEST,
+            &mut OsRng,
+        )
+        .unwrap();
+        (kf.seal(&mut OsRng).unwrap(), state)
+    }
+
+    #[test]
+    fn round_trip() {
+        let (bytes, state) = sealed();
+        let kf = KeyFile::open(Path::new("k"), &bytes, b"correct horse battery").unwrap();
+        assert_eq!(*kf.trustee().to_bytes(), *state);
+        assert!(kf.key_share().is_none());
+        let (h, _) = KeyFileHeader::decode(&bytes).unwrap();
+        assert_eq!(h.index, 2);
+        assert_eq!(h.kdf, KdfParams::INSECURE_TEST);
+        assert!(!h.has_key_share);
+        assert_eq!(h.encode(), bytes[..HEADER_LEN]);
+        assert_eq!(bytes.len(), HEADER_LEN + 4 + state.len() + TAG_LEN);
+        // A reseal keeps the salt (and so the key) and draws a new nonce.
+        let again = kf.seal(&mut OsRng).unwrap();
+        let (h2, _) = KeyFileHeader::decode(&again).unwrap();
+        assert_eq!((h2.salt, h2.kdf), (h.salt, h.kdf));
+        assert_ne!(h2.nonce, h.nonce);
+    }
+
+    /// The layout of spec/trustees.md §16 (KF1), byte for byte.
+    #[test]
+    fn layout() {
+        let (bytes, _) = sealed();
+        assert_eq!(&bytes[..16], b"URNA-TRUSTEE-KEY");
+        assert_eq!(bytes[16], 1);
+        assert_eq!(bytes[17], 1);
+        assert_eq!(bytes[18..22], (64u32).to_be_bytes());
+        assert_eq!(bytes[22..26], 1u32.to_be_bytes());
+        assert_eq!(bytes[26..30], 1u32.to_be_bytes());
+        assert_eq!(bytes[46], 1);
+        assert_eq!(bytes[71..105], trustee().params().to_bytes());
+        assert_eq!((bytes[105], bytes[106]), (2, 0));
+    }
+
+    #[test]
+    fn wrong_passphrase() {
+        let (bytes, _) = sealed();
+        let e = KeyFile::open(Path::new("k"), &bytes, b"correct horse battery!").unwrap_err();
+        assert!(matches!(e, Error::WrongPassphrase));
+        assert_eq!(
+            e.to_string(),
+            "wrong passphrase, or the key file was modified"
+        );
+    }
+
+    /// Every header byte is authenticated (spec/trustees.md §16 (KF3)):
+    /// changing any of them either fails to decode or fails the tag.
+    #[test]
+    fn header_bytes_are_bound() {
+        let (bytes, _) = sealed();
+        for i in 0..HEADER_LEN {
+            let mut b = bytes.clone();
+            b[i] ^= 1;
+            assert!(
+                KeyFile::open(Path::new("k"), &b, b"correct horse battery").is_err(),
+                "flipping header byte {i} went unnoticed"
+            );
+        }
+        let mut b = bytes.clone();
+        let last = b.len() - 1;
+        b[last] ^= 1;
+        assert!(matches!(
+            KeyFile::open(Path::new("k"), &b, b"correct horse battery"),
+            Err(Error::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn hostile_kdf_parameters_are_refused_before_use() {
+        let (mut bytes, _) = sealed();
+        // m = 4 GiB: must be refused without allocating it.
+        bytes[18..22].copy_from_slice(&(4u32 << 20).to_be_bytes());
+        let e = KeyFile::open(Path::new("k"), &bytes, b"correct horse battery").unwrap_err();
+        assert!(matches!(e, Error::NotAKeyFile { .. }), "{e}");
+    }
+
+    #[test]
+    fn not_a_key_file() {
+        for bytes in [&b""[..], b"hello", &[0u8; 200]] {
+            let e = KeyFile::open(Path::new("k"), bytes, b"x").unwrap_err();
+            assert!(matches!(e, Error::NotAKeyFile { .. }));
+            assert!(e.to_string().contains("is not a trustee key file"), "{e}");
+        }
+    }
+}
