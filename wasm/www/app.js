@@ -6,7 +6,7 @@
 // The fragment may carry the fingerprint and election: #fp=…&e=…
 // (a fragment is never sent to the server).
 
-import { LANGUAGES, TEXT, pickLanguage, t } from "./i18n.js";
+import { LANGUAGES, has, pickLanguage, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -72,7 +72,7 @@ function errorText(err) {
   if (typeof d.contest === "number" && state.manifest) {
     values.contest = localized(state.manifest.contests[d.contest].title);
   }
-  if (TEXT.en[err.code]) return tr(err.code, values);
+  if (has(err.code)) return tr(err.code, values);
   return tr("err_generic", values);
 }
 
