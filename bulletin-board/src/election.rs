@@ -17,6 +17,7 @@ use urna_election::{ElectionContext, ElectionError, Entry, Manifest, Phase};
 use urna_log::{BoardKey, CompactRange, Hash, MemoryTree, SignedTreeHead};
 
 use crate::error::ApiError;
+use urna_api::ErrorCode;
 use crate::store::{BallotRow, ElectionCommit, StoredEntry, StoredHead};
 
 /// Voting stage (`spec/record.md` §6.3), as the rule-book defines it.
@@ -190,7 +191,7 @@ pub struct Machine {
 /// The board's answer for an entry the rule-book refuses: its code and
 /// words (the check it fails is in the verifier's report, not here).
 fn refused(r: Refusal) -> ApiError {
-    ApiError::new(r.code, r.message)
+    ApiError::coded(r.code, r.message)
 }
 
 impl Machine {
@@ -203,7 +204,7 @@ impl Machine {
         } = entry
         else {
             return Err(ApiError::new(
-                "ERR_INVALID",
+                ErrorCode::Invalid,
                 "an election is created with a manifest entry (tag 1)",
             ));
         };
@@ -382,7 +383,7 @@ impl Machine {
                 if let Some(info) = self.lookup(&code) {
                     if info.spoiled {
                         return Err(ApiError::new(
-                            "ERR_BALLOT_SPOILED",
+                            ErrorCode::BallotSpoiled,
                             "this ballot was audited (spoiled); it can never be cast",
                         ));
                     }
@@ -404,7 +405,7 @@ impl Machine {
                         return Ok(Outcome::Duplicate { info, code });
                     }
                     return Err(ApiError::new(
-                        "ERR_BALLOT_SPOILED",
+                        ErrorCode::BallotSpoiled,
                         "this ballot was cast; a cast ballot cannot be audited",
                     ));
                 }
@@ -533,7 +534,7 @@ impl Machine {
         let range = self.staged_range()?;
         if range.size() != head.tree_size || range.root() != head.root_hash {
             return Err(ApiError::new(
-                "ERR_LOG_INCONSISTENT",
+                ErrorCode::LogInconsistent,
                 format!(
                     "the {} entries fetched do not hash to the root of the board's signed tree head of size {}",
                     range.size(),

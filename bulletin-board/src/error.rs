@@ -5,6 +5,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+pub use urna_api::{ErrorBody, ErrorCode};
 use urna_election::ElectionError;
 
 /// An error answered to a client.
@@ -20,45 +21,22 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-/// The HTTP status of a code (`spec/api.md` §3).
+/// The HTTP status of a code (`spec/api.md` §3): the wire crate's table,
+/// 422 for codes of other crates it does not list.
 pub fn status_of(code: &str) -> StatusCode {
-    match code {
-        "ERR_ENCODING"
-        | "ERR_IDENTITY_POINT"
-        | "ERR_NON_CANONICAL"
-        | "ERR_BALLOT_SHAPE"
-        | "ERR_INVALID"
-        | "ERR_UNSUPPORTED_VERSION"
-        | "ERR_BAD_REQUEST" => StatusCode::BAD_REQUEST,
-        "ERR_CREDENTIAL_UNKNOWN" | "ERR_CREDENTIAL_REVOKED" | "ERR_READ_ONLY" => {
-            StatusCode::FORBIDDEN
-        }
-        "ERR_NOT_FOUND" => StatusCode::NOT_FOUND,
-        "ERR_TIMEOUT" => StatusCode::REQUEST_TIMEOUT,
-        "ERR_DUPLICATE_CIPHERTEXT"
-        | "ERR_ELECTION_CLOSED"
-        | "ERR_ELECTION_NOT_OPEN"
-        | "ERR_BALLOT_SPOILED"
-        | "ERR_LIFECYCLE"
-        | "ERR_CREDENTIALS_CHANGED"
-        | "ERR_ELECTION_EXISTS"
-        | "ERR_INSUFFICIENT_SHARES"
-        | "ERR_LOG_EQUIVOCATION"
-        | "ERR_MIRROR_HALTED"
-        | "ERR_RELAY_REFUSED" => StatusCode::CONFLICT,
-        "ERR_BODY_TOO_LARGE" => StatusCode::PAYLOAD_TOO_LARGE,
-        "ERR_RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
-        "ERR_STORAGE_UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
-        "ERR_INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
-        // Everything that is well-formed but fails a check: proofs,
-        // signatures, election mismatch, lists, ceremony, shares, tally.
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
+    StatusCode::from_u16(ErrorCode::status_of(code)).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 impl ApiError {
     /// An error with the status of its code.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::coded(code.as_str(), message)
+    }
+
+    /// An error with a code another crate defines (`ElectionError::code`,
+    /// a rule-book refusal, `urna_crypto::Error::code`): the table's
+    /// status if the wire crate lists it, else 422.
+    pub fn coded(code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status: status_of(code),
             code,
@@ -69,32 +47,32 @@ impl ApiError {
 
     /// `404 ERR_NOT_FOUND`.
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new("ERR_NOT_FOUND", what)
+        Self::new(ErrorCode::NotFound, what)
     }
 
     /// `409 ERR_LIFECYCLE`.
     pub fn lifecycle(message: impl Into<String>) -> Self {
-        Self::new("ERR_LIFECYCLE", message)
+        Self::new(ErrorCode::Lifecycle, message)
     }
 
     /// `503 ERR_STORAGE_UNAVAILABLE`: nothing was made durable, no receipt.
     pub fn storage() -> Self {
         Self::new(
-            "ERR_STORAGE_UNAVAILABLE",
+            ErrorCode::StorageUnavailable,
             "the board cannot make the write durable right now; nothing was accepted, retry later",
         )
     }
 
     /// `413 ERR_BODY_TOO_LARGE`.
     pub fn too_large() -> Self {
-        Self::new("ERR_BODY_TOO_LARGE", "the request body exceeds the limit")
+        Self::new(ErrorCode::BodyTooLarge, "the request body exceeds the limit")
     }
 
     /// An internal error: logged here with its cause, answered as an
     /// opaque 500 (docs/style.md item 9, docs/attacks.md F12).
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new("ERR_INTERNAL", "internal error")
+        Self::new(ErrorCode::Internal, "internal error")
     }
 
     /// `429 ERR_RATE_LIMITED` with `Retry-After`.
@@ -102,7 +80,7 @@ impl ApiError {
         ApiError {
             retry_after: Some(retry_after.max(1)),
             ..Self::new(
-                "ERR_RATE_LIMITED",
+                ErrorCode::RateLimited,
                 "too many submissions for this credential; retry later",
             )
         }
@@ -111,13 +89,13 @@ impl ApiError {
 
 impl From<ElectionError> for ApiError {
     fn from(e: ElectionError) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        ApiError::coded(e.code(), e.to_string())
     }
 }
 
 impl From<urna_crypto::Error> for ApiError {
     fn from(e: urna_crypto::Error) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        ApiError::coded(e.code(), e.to_string())
     }
 }
 
@@ -133,14 +111,6 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-/// The JSON error body: `{"code": "ERR_…", "message": "…"}`.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct ErrorBody {
-    /// Stable code.
-    pub code: String,
-    /// Human-readable message.
-    pub message: String,
-}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

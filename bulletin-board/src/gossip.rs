@@ -36,6 +36,7 @@ use serde::Deserialize;
 use urna_log::{check_extends, ConsistencyProof, Evidence, SignedTreeHead};
 
 use crate::error::ApiError;
+use urna_api::ErrorCode;
 use crate::mirror::{find_conflict, kind_name, MirrorError, MirrorState, Upstream};
 use crate::sequencer::lookup;
 
@@ -218,10 +219,10 @@ pub async fn post_heads(
     State(s): State<Arc<MirrorState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let body = body.map_err(|_| ApiError::new("ERR_ENCODING", "the body could not be read"))?;
+    let body = body.map_err(|_| ApiError::new(ErrorCode::Encoding, "the body could not be read"))?;
     let push: Push = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
-            "ERR_ENCODING",
+            ErrorCode::Encoding,
             format!(
                 "the body must be {{\"election\": ID, \"tree_heads\": [SignedTreeHead…]}}: {e}"
             ),
@@ -229,7 +230,7 @@ pub async fn post_heads(
     })?;
     if push.tree_heads.len() > MAX_PUSHED_HEADS {
         return Err(ApiError::new(
-            "ERR_INVALID",
+            ErrorCode::Invalid,
             format!("at most {MAX_PUSHED_HEADS} heads per push"),
         ));
     }
@@ -242,7 +243,7 @@ pub async fn post_heads(
             Ok(v) => verdicts.push(v),
             Err(MirrorError::Misbehaviour(m)) => {
                 return Err(ApiError::new(
-                    "ERR_CHECKPOINT_INVALID",
+                    ErrorCode::CheckpointInvalid,
                     format!("tree head {i}: {m}"),
                 ))
             }
@@ -257,7 +258,7 @@ pub async fn post_heads(
         .find(|v| matches!(v, Verdict::Evidence(_) | Verdict::Conflict(_)))
     {
         return Err(ApiError::new(
-            "ERR_LOG_EQUIVOCATION",
+            ErrorCode::LogEquivocation,
             format!("a pushed head is inconsistent with this mirror's verified log: {v:?}"),
         ));
     }

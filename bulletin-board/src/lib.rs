@@ -33,6 +33,7 @@ pub mod receipt;
 pub mod relay;
 pub mod replay;
 pub mod sequencer;
+pub mod state;
 pub mod store;
 
 use std::collections::HashMap;

@@ -39,6 +39,8 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
+pub use urna_api::client::Answer;
+use urna_api::client::BoardClient;
 use urna_election::Entry;
 use urna_log::{
     check_extends, BoardPublicKey, ConflictingLeaf, ConsistencyProof, Evidence, EvidenceKind,
@@ -149,60 +151,43 @@ pub enum MirrorError {
     Store(#[from] StoreError),
 }
 
-/// A refusal from an upstream: HTTP status, code and message.
-#[derive(Clone, Debug)]
-pub struct Refusal {
-    /// HTTP status.
-    pub status: u16,
-    /// The `code` of the error body (`ERR_HTTP` if there was none).
-    pub code: String,
-    /// The `message`.
-    pub message: String,
-}
-
-/// A small blocking HTTP client for one upstream or peer base URL,
-/// run on the blocking pool.
+/// The wire crate's board client (`urna_api::client`), run on tokio's
+/// blocking pool, for one upstream or peer base URL.
 #[derive(Clone)]
 pub struct Upstream {
     /// Base URL, no trailing `/`.
     pub base: String,
-    agent: ureq::Agent,
-}
-
-/// What an upstream answered.
-pub enum Answer {
-    /// 2xx: status and JSON body.
-    Ok(u16, serde_json::Value),
-    /// 4xx/5xx with the error body.
-    Refused(Refusal),
+    client: BoardClient,
 }
 
 impl Upstream {
     /// A client for `base`.
     pub fn new(base: &str) -> Self {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent("urna-mirror")
-            .build();
+        let client = BoardClient::with(
+            base,
+            "urna-mirror",
+            Duration::from_secs(10),
+            Duration::from_secs(60),
+        );
         Upstream {
-            base: base.trim_end_matches('/').to_string(),
-            agent,
+            base: client.base().to_string(),
+            client,
         }
     }
 
-    /// One request; `body` makes it a `POST` of that JSON.
+    /// One request; `body` makes it a `POST` of that JSON. Refusals are
+    /// an [`Answer`]; errors mean no answer.
     pub async fn call(
         &self,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<Answer, MirrorError> {
-        let url = format!("{}{path}", self.base);
-        let agent = self.agent.clone();
-        tokio::task::spawn_blocking(move || blocking_call(&agent, &url, body))
+        let client = self.client.clone();
+        let path = path.to_string();
+        tokio::task::spawn_blocking(move || client.call(&path, body.as_ref()))
             .await
             .map_err(|e| MirrorError::Unreachable(e.to_string()))?
-            .map_err(MirrorError::Unreachable)
+            .map_err(|e| MirrorError::Unreachable(e.to_string()))
     }
 
     /// `GET path` that must succeed; refusals are `Unreachable` (a board
@@ -210,9 +195,9 @@ impl Upstream {
     pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, MirrorError> {
         match self.call(path, None).await? {
             Answer::Ok(_, v) => Ok(v),
-            Answer::Refused(r) => Err(MirrorError::Unreachable(format!(
-                "{}{path}: {} {}: {}",
-                self.base, r.status, r.code, r.message
+            Answer::Refused(status, r) => Err(MirrorError::Unreachable(format!(
+                "{}{path}: {status} {}: {}",
+                self.base, r.code, r.message
             ))),
         }
     }
@@ -229,43 +214,6 @@ impl Upstream {
                 self.base
             ))
         })
-    }
-}
-
-/// The request itself, on a blocking thread: the answer, or why the
-/// upstream could not be reached.
-fn blocking_call(
-    agent: &ureq::Agent,
-    url: &str,
-    body: Option<serde_json::Value>,
-) -> Result<Answer, String> {
-    let r = match body {
-        None => agent.get(url).call(),
-        Some(b) => agent.post(url).send_json(b),
-    };
-    match r {
-        Ok(resp) => {
-            let status = resp.status();
-            let v = resp
-                .into_json::<serde_json::Value>()
-                .map_err(|e| format!("unreadable answer: {e}"))?;
-            Ok(Answer::Ok(status, v))
-        }
-        Err(ureq::Error::Status(status, resp)) => {
-            let body = resp.into_json::<serde_json::Value>().ok();
-            let field = |k: &str| {
-                body.as_ref()
-                    .and_then(|b| b.get(k))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
-            Ok(Answer::Refused(Refusal {
-                status,
-                code: field("code").unwrap_or_else(|| "ERR_HTTP".into()),
-                message: field("message").unwrap_or_else(|| format!("HTTP status {status}")),
-            }))
-        }
-        Err(e) => Err(e.to_string()),
     }
 }
 

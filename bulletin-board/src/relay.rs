@@ -37,6 +37,7 @@ use urna_log::{BoardPublicKey, Hash};
 
 use crate::election::tracking_code_of_entry;
 use crate::error::ApiError;
+use urna_api::ErrorCode;
 use crate::http::{decode_entry, parse_body, AppState, BALLOT_BODY_LIMIT};
 use crate::mirror::{Answer, MirrorError, MirrorState};
 use crate::receipt::Receipt;
@@ -190,7 +191,7 @@ pub fn router(app: Arc<AppState>, state: Arc<MirrorState>) -> Router {
 
 async fn read_only() -> ApiError {
     ApiError::new(
-        "ERR_READ_ONLY",
+        ErrorCode::ReadOnly,
         "this is a read-only mirror: only ballots are relayed; post other entries to the board",
     )
 }
@@ -204,7 +205,7 @@ fn answer_of(s: &MirrorState, row: &RelayRow) -> Response<Body> {
             Err(e) => ApiError::internal(e).into_response(),
         },
         Some(o) => ApiError::new(
-            "ERR_RELAY_REFUSED",
+            ErrorCode::RelayRefused,
             format!("the board refused this ballot: {}", o.detail),
         )
         .into_response(),
@@ -254,7 +255,7 @@ async fn intake(
     let shared = crate::http::election(&s.app, id)?;
     if let Some(reason) = s.halted(&shared.id) {
         return Err(ApiError::new(
-            "ERR_MIRROR_HALTED",
+            ErrorCode::MirrorHalted,
             format!("this mirror stopped following the election: {reason}"),
         ));
     }
@@ -271,7 +272,7 @@ async fn intake(
     let in_log = shared.code(&code);
     if in_log.is_some_and(|i| i.spoiled) {
         return Err(ApiError::new(
-            "ERR_BALLOT_SPOILED",
+            ErrorCode::BallotSpoiled,
             "this ballot was audited (spoiled); it can never be cast",
         ));
     }
@@ -396,10 +397,10 @@ pub async fn relay_one(
                 at_ms: now_ms(),
             }))
         }
-        Answer::Refused(r) if r.status == 408 || r.status == 429 || r.status >= 500 => Err(
-            MirrorError::Unreachable(format!("{} {}: {}", r.status, r.code, r.message)),
+        Answer::Refused(status, r) if status == 408 || status == 429 || status >= 500 => Err(
+            MirrorError::Unreachable(format!("{status} {}: {}", r.code, r.message)),
         ),
-        Answer::Refused(r) => Ok(Some(RelayOutcome {
+        Answer::Refused(_, r) => Ok(Some(RelayOutcome {
             delivered: false,
             detail: format!("{}: {}", r.code, r.message),
             at_ms: now_ms(),

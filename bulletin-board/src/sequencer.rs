@@ -32,6 +32,7 @@ use urna_log::{BoardKey, BoardPublicKey, SignedTreeHead};
 
 use crate::election::{kind_name, BallotInfo, Machine, Outcome, Shared};
 use crate::error::ApiError;
+use urna_api::ErrorCode;
 use crate::metrics::Metrics;
 use crate::receipt::{Promise, Receipt};
 use crate::store::Store;
@@ -597,7 +598,7 @@ impl Sequencer {
         let id = m.id().to_string();
         if self.machines.contains_key(&id) || self.dirty.contains(&id) {
             return Err(ApiError::new(
-                "ERR_ELECTION_EXISTS",
+                ErrorCode::ElectionExists,
                 format!("an election `{id}` already exists on this board"),
             ));
         }

@@ -60,6 +60,14 @@ impl<W: Write> RecordWriter<W> {
         Ok(RecordWriter { w })
     }
 
+    /// Go on writing a record whose magic and earlier frames were written
+    /// elsewhere (a record streamed in parts, as the board serves it).
+    pub fn continuing(w: W) -> Self {
+        RecordWriter {
+            w: BufWriter::new(w),
+        }
+    }
+
     /// Write a frame.
     pub fn frame(&mut self, kind: u8, bytes: &[u8]) -> Result<()> {
         if bytes.len() > MAX_FRAME {

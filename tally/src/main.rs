@@ -377,7 +377,7 @@ fn trustee(command: TrusteeCommand) -> anyhow::Result<()> {
                     "Posted {} to {}: log entry {}.",
                     f.display(),
                     client.base(),
-                    receipt["log_index"]
+                    receipt.log_index
                 );
             }
         }

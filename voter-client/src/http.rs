@@ -1,6 +1,6 @@
-//! [`BoardApi`] over the board's HTTP API (`bulletin-board/src/http.rs`,
-//! `spec/api.md`), with a small blocking client (`ureq`). Native only; the
-//! page uses `fetch` and the same checks.
+//! [`BoardApi`] over the board's HTTP API (`spec/api.md`), through the wire
+//! crate's one board client (`urna_api::client`). Native only; the page
+//! uses `fetch` and the same checks.
 //!
 //! | call | request |
 //! |---|---|
@@ -16,7 +16,8 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use urna_api::client::{BoardClient, ClientError as WireError};
+use urna_api::wire::{EntriesPage, ENTRIES_PAGE};
 use urna_log::{
     check_extends, BoardPublicKey, ConsistencyProof, Evidence, InclusionProof, SignedTreeHead,
 };
@@ -29,126 +30,44 @@ use crate::receipt::BoardReceipt;
 /// A board (or mirror) at a base URL such as `http://127.0.0.1:8080` or
 /// an onion address.
 pub struct HttpBoard {
-    base: String,
-    agent: ureq::Agent,
+    client: BoardClient,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    message: String,
-}
-
-#[derive(Deserialize)]
-struct BoardInfo {
-    board_key: String,
-}
-
-#[derive(Deserialize)]
-struct EntryRow {
-    index: u64,
-    entry: String,
-}
-
-#[derive(Deserialize)]
-struct EntriesPage {
-    tree_size: u64,
-    entries: Vec<EntryRow>,
-}
-
-#[derive(Deserialize)]
-struct InclusionAnswer {
-    inclusion_proof: InclusionProof,
-    tree_head: Option<SignedTreeHead>,
-}
-
-fn path_segment(id: &str) -> Result<&str> {
-    if urna_election::manifest::valid_id(id) {
-        Ok(id)
-    } else {
-        Err(ClientError::format(
-            "election id",
-            "not a valid election id",
-        ))
+/// The wire client's errors in the voter client's terms.
+fn wire(e: WireError) -> ClientError {
+    match e {
+        WireError::Refused {
+            status,
+            code,
+            message,
+        } => ClientError::Board {
+            status: Some(status),
+            code,
+            message,
+        },
+        // A mirror that queued a ballot (spec/api.md §8.3).
+        WireError::Queued { body } => ClientError::Queued { answer: body },
+        WireError::Invalid(m) => ClientError::format("request", m),
+        other => ClientError::Transport(other.to_string()),
     }
 }
 
 impl HttpBoard {
     /// A client for the board at `base` (no trailing path).
     pub fn new(base: &str) -> Self {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(30))
-            .timeout(Duration::from_secs(120))
-            .user_agent("urna-vote")
-            .build();
         HttpBoard {
-            base: base.trim_end_matches('/').to_string(),
-            agent,
+            client: BoardClient::with(
+                base,
+                "urna-vote",
+                Duration::from_secs(30),
+                Duration::from_secs(120),
+            ),
         }
     }
 
-    fn answer<T: for<'de> Deserialize<'de>>(
-        r: core::result::Result<ureq::Response, ureq::Error>,
-    ) -> Result<T> {
-        match r {
-            // A mirror that queued a ballot (spec/api.md §8.3).
-            Ok(resp) if resp.status() == 202 => Err(ClientError::Queued {
-                answer: resp
-                    .into_string()
-                    .map_err(|e| ClientError::Transport(format!("unreadable answer: {e}")))?,
-            }),
-            Ok(resp) => resp
-                .into_json::<T>()
-                .map_err(|e| ClientError::Transport(format!("unreadable answer: {e}"))),
-            Err(ureq::Error::Status(status, resp)) => {
-                let body: core::result::Result<ErrorBody, _> = resp.into_json();
-                Err(match body {
-                    Ok(b) => ClientError::Board {
-                        status: Some(status),
-                        code: b.code,
-                        message: b.message,
-                    },
-                    Err(_) => ClientError::Board {
-                        status: Some(status),
-                        code: "ERR_HTTP".into(),
-                        message: format!("HTTP status {status}"),
-                    },
-                })
-            }
-            Err(e) => Err(ClientError::Transport(e.to_string())),
-        }
-    }
-
-    fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T> {
-        Self::answer(self.agent.get(&format!("{}{path}", self.base)).call())
-    }
-
-    fn post_entry(&self, path: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        let body = serde_json::json!({ "entry": hex::encode(entry) });
-        Self::answer(
-            self.agent
-                .post(&format!("{}{path}", self.base))
-                .send_json(body),
-        )
-    }
-}
-
-#[derive(Deserialize)]
-struct TreeHeadAnswer {
-    tree_head: SignedTreeHead,
-}
-
-#[derive(Deserialize)]
-struct ConsistencyAnswer {
-    consistency_proof: ConsistencyProof,
-}
-
-impl HttpBoard {
     /// The latest signed tree head of an election (not verified here).
     pub fn tree_head(&self, election_id: &str) -> Result<SignedTreeHead> {
-        let id = path_segment(election_id)?;
-        let a: TreeHeadAnswer = self.get(&format!("/api/elections/{id}/tree-head"))?;
-        Ok(a.tree_head)
+        self.client.tree_head(election_id).map_err(wire)
     }
 
     /// A consistency proof between two tree sizes (not verified here).
@@ -158,11 +77,9 @@ impl HttpBoard {
         first: u64,
         second: u64,
     ) -> Result<ConsistencyProof> {
-        let id = path_segment(election_id)?;
-        let a: ConsistencyAnswer = self.get(&format!(
-            "/api/elections/{id}/proof/consistency?first={first}&second={second}"
-        ))?;
-        Ok(a.consistency_proof)
+        self.client
+            .consistency_proof(election_id, first, second)
+            .map_err(wire)
     }
 }
 
@@ -222,21 +139,29 @@ pub fn cross_check(
 
 impl BoardApi for HttpBoard {
     fn board_key(&self) -> Result<BoardPublicKey> {
-        let info: BoardInfo = self.get("/api/board")?;
-        let b = urna_crypto::group::hex_decode(&info.board_key, "board_key")?;
-        Ok(BoardPublicKey::from_bytes(&b)?)
+        self.client.board_key().map_err(wire)
     }
 
     fn election_bundle(&self, election_id: &str) -> Result<ElectionBundle> {
-        let id = path_segment(election_id)?;
+        if !urna_election::manifest::valid_id(election_id) {
+            return Err(ClientError::format(
+                "election id",
+                "not a valid election id",
+            ));
+        }
         let board_key = self.board_key()?;
         let mut entries = Vec::new();
+        // Page by page, only as far as the bundle needs (manifest, ceremony,
+        // credential list), not the whole log.
         loop {
             let start = entries.len() as u64;
-            let page: EntriesPage = self.get(&format!(
-                "/api/elections/{id}/entries?start={start}&end={}",
-                start + 1000
-            ))?;
+            let page: EntriesPage = self
+                .client
+                .get(&format!(
+                    "/api/elections/{election_id}/entries?start={start}&end={}",
+                    start + ENTRIES_PAGE
+                ))
+                .map_err(wire)?;
             for row in &page.entries {
                 if row.index != entries.len() as u64 {
                     return Err(ClientError::Transport(
@@ -258,13 +183,11 @@ impl BoardApi for HttpBoard {
     }
 
     fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        let id = path_segment(election_id)?;
-        self.post_entry(&format!("/api/elections/{id}/ballots"), entry)
+        self.submit(election_id, entry, urna_election::entry::tag::BALLOT)
     }
 
     fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        let id = path_segment(election_id)?;
-        self.post_entry(&format!("/api/elections/{id}/spoiled"), entry)
+        self.submit(election_id, entry, urna_election::entry::tag::SPOILED)
     }
 
     fn inclusion_proof(
@@ -272,13 +195,27 @@ impl BoardApi for HttpBoard {
         election_id: &str,
         log_index: u64,
     ) -> Result<(SignedTreeHead, InclusionProof)> {
-        let id = path_segment(election_id)?;
-        let a: InclusionAnswer = self.get(&format!(
-            "/api/elections/{id}/proof/inclusion?index={log_index}"
-        ))?;
-        let head = a.tree_head.ok_or_else(|| {
+        let (head, proof) = self
+            .client
+            .inclusion_proof(election_id, log_index)
+            .map_err(wire)?;
+        let head = head.ok_or_else(|| {
             ClientError::Transport("the board sent no tree head with the proof".into())
         })?;
-        Ok((head, a.inclusion_proof))
+        Ok((head, proof))
+    }
+}
+
+impl HttpBoard {
+    /// Post a ballot or audit entry, refusing to send any other kind of
+    /// entry under that name.
+    fn submit(&self, election_id: &str, entry: &[u8], tag: u8) -> Result<BoardReceipt> {
+        if entry.first() != Some(&tag) {
+            return Err(ClientError::format(
+                "entry",
+                "not an entry of the kind being submitted",
+            ));
+        }
+        self.client.post_entry(election_id, entry).map_err(wire)
     }
 }

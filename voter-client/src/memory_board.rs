@@ -173,7 +173,7 @@ impl State {
             tracking_code: code.0 .0,
             signature: [0; 64],
         }
-        .sign(&self.seed);
+        .sign(&ed25519_dalek::SigningKey::from_bytes(&self.seed));
         let receipt = BoardReceipt {
             election: election_id.into(),
             kind: kind.into(),

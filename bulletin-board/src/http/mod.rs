@@ -1,0 +1,285 @@
+//! The HTTP API (`spec/api.md`), by concern: the routes, request decoding
+//! and the middleware stack (body limits, timeouts, security headers, JSON
+//! errors for every refusal) here; submissions in [`submit`], the read
+//! path and proofs in [`read`], the record stream in [`record`].
+//!
+//! Privacy (docs/attacks.md C7): no handler sees the peer address (no
+//! `ConnectInfo`), nothing logs headers, and no request is logged with
+//! its path parameters (tracking codes stay out of the logs).
+
+mod read;
+mod record;
+mod submit;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderName, HeaderValue, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use urna_election::ballot::MAX_BALLOT_BYTES;
+use urna_election::record::MAX_FRAME;
+use urna_election::Entry;
+
+use crate::election::Shared;
+use crate::error::ApiError;
+use crate::sequencer::lookup;
+use urna_api::ErrorCode;
+
+pub use crate::state::AppState;
+use read::*;
+use record::get_record;
+pub(crate) use submit::ballot_context;
+use submit::*;
+
+/// The OpenAPI 3.1 document, hand-written and kept in sync with the
+/// routes by a test (`tests/api.rs`).
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+
+/// Body limit of ballot submissions: the largest ballot in hex, plus the JSON wrapper.
+pub const BALLOT_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 1024;
+/// Body limit of audited-ballot submissions (ballot plus openings).
+pub const SPOILED_BODY_LIMIT: usize = 2 * (2 * MAX_BALLOT_BYTES) + 1024;
+/// Body limit of every other submission: the largest record frame in hex.
+pub const ENTRY_BODY_LIMIT: usize = 2 * MAX_FRAME + 1024;
+
+pub(crate) type St = State<Arc<AppState>>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// The board's router with its middleware: the read routes, the
+/// submissions and the ballot lookup.
+pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
+    let app = read_routes()
+        .route(
+            "/api/elections",
+            get(list_elections)
+                .post(create_election)
+                .layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/ceremony",
+            post(post_ceremony).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/credentials",
+            post(post_credentials).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/credentials/replace",
+            post(post_replacement).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/open",
+            post(post_open).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/close",
+            post(post_close).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/ballots",
+            post(post_ballot).layer(DefaultBodyLimit::max(BALLOT_BODY_LIMIT)),
+        )
+        .route("/api/elections/{id}/ballots/{code}", get(get_ballot))
+        .route(
+            "/api/elections/{id}/spoiled",
+            post(post_spoiled).layer(DefaultBodyLimit::max(SPOILED_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/tally-shares",
+            post(post_tally).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .route(
+            "/api/elections/{id}/result",
+            post(post_result).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
+        )
+        .with_state(state);
+    with_middleware(app, request_timeout)
+}
+
+/// The read path a board and a mirror share (`spec/api.md` §5.9, §5.10),
+/// without `/api/elections` (a board adds it with its `POST`, a mirror
+/// read-only) and without the ballot lookup (a mirror answers it from
+/// its relay queue).
+pub(crate) fn read_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/board", get(board_info))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/elections/{id}", get(election_info))
+        .route("/api/elections/{id}/entries", get(get_entries))
+        .route("/api/elections/{id}/tree-head", get(get_tree_head))
+        .route("/api/elections/{id}/proof/inclusion", get(get_inclusion))
+        .route(
+            "/api/elections/{id}/proof/consistency",
+            get(get_consistency),
+        )
+        .route("/api/elections/{id}/record", get(get_record))
+        // The voting page and its files (`spec/client.md` §8), with their own CSP.
+        .route("/vote", get(crate::page::vote_root))
+        .route("/vote/", get(crate::page::vote_root))
+        .route("/vote/{*path}", get(crate::page::vote))
+        // The election's public pages (spec/api.md §5.11), with their own CSP.
+        .route("/elections/{id}", get(crate::public_page::election))
+        .route("/elections/{id}/result", get(crate::public_page::result))
+        .route("/elections", get(crate::public_page::not_found))
+        .route("/elections/", get(crate::public_page::not_found))
+        .route(
+            "/elections/{id}/{*rest}",
+            get(crate::public_page::not_found),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+/// `GET /api/elections` alone (a mirror's, without the `POST`).
+pub(crate) fn list_route() -> Router<Arc<AppState>> {
+    Router::new().route("/api/elections", get(list_elections))
+}
+
+/// The fallback and the middleware stack, shared by the board and the
+/// mirror (`spec/api.md` §7).
+pub(crate) fn with_middleware(app: Router, request_timeout: Duration) -> Router {
+    let h = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    app.fallback(fallback)
+        // Innermost to outermost (the last `.layer` sees the request first).
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(ENTRY_BODY_LIMIT))
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(h("x-content-type-options", "nosniff"))
+        .layer(h("x-frame-options", "DENY"))
+        .layer(h("referrer-policy", "no-referrer"))
+        // The API's policy, unless the response set its own (the voting
+        // page's, `page::PAGE_CSP`, or the public pages', `public_page::PUBLIC_CSP`).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(h("cross-origin-resource-policy", "same-origin"))
+        .layer(h("cache-control", "no-store"))
+}
+
+/// Turn the plain-text refusals of the middleware (413, 408, 405) into the
+/// JSON error body every client can parse.
+async fn json_errors(res: Response<Body>) -> Response<Body> {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return res;
+    }
+    match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large().into_response(),
+        StatusCode::REQUEST_TIMEOUT => {
+            ApiError::new(ErrorCode::Timeout, "the request took too long").into_response()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => ApiError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            ..ApiError::new(ErrorCode::BadRequest, "method not allowed on this endpoint")
+        }
+        .into_response(),
+        _ => res,
+    }
+}
+
+async fn fallback() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+}
+
+/// `[a-z0-9_-]{1,64}` (`spec/record.md` §3.1); anything else names no
+/// election (and never reaches SQL, though every query binds anyway).
+pub(crate) fn valid_id(id: &str) -> bool {
+    urna_election::manifest::valid_id(id)
+}
+
+pub(crate) fn election(
+    st: &AppState,
+    id: Result<Path<String>, PathRejection>,
+) -> ApiResult<Arc<Shared>> {
+    let Ok(Path(id)) = id else {
+        return Err(ApiError::not_found("no such election"));
+    };
+    if !valid_id(&id) {
+        return Err(ApiError::not_found("no such election"));
+    }
+    lookup(&st.registry, &id).ok_or_else(|| ApiError::not_found(format!("no election `{id}`")))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryJson {
+    entry: String,
+}
+
+/// `{"entry": "<lower-case hex of the canonical entry bytes>"}` → bytes.
+pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large()
+        } else {
+            ApiError::new(ErrorCode::Encoding, "the request body could not be read")
+        }
+    })?;
+    let j: EntryJson = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Encoding,
+            format!("the body must be the JSON object {{\"entry\": \"<hex>\"}}: {e}"),
+        )
+    })?;
+    let s = j.entry.as_bytes();
+    if s.iter().all(u8::is_ascii_hexdigit) && s.iter().any(u8::is_ascii_uppercase) {
+        return Err(ApiError::new(
+            ErrorCode::NonCanonical,
+            "entry hex must be lower-case (one encoding per entry)",
+        ));
+    }
+    let raw = hex::decode(s)
+        .map_err(|e| ApiError::new(ErrorCode::Encoding, format!("entry is not hex: {e}")))?;
+    if raw.len() > MAX_FRAME {
+        return Err(ApiError::too_large());
+    }
+    Ok(raw)
+}
+
+/// Decode canonical entry bytes of the expected tag.
+pub(crate) fn decode_entry(raw: &[u8], want: u8, what: &str) -> ApiResult<Entry> {
+    match raw.first() {
+        None => return Err(ApiError::new(ErrorCode::Encoding, "empty entry")),
+        Some(t) if *t != want => {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                format!("this endpoint takes {what} entries (tag {want}), not tag {t}"),
+            ))
+        }
+        _ => {}
+    }
+    let entry = Entry::from_bytes(raw)?;
+    // The decoder is strict; this re-serialization makes it a checked
+    // invariant (docs/attacks.md B7): one entry, one byte string, one leaf.
+    if entry.to_bytes() != raw {
+        return Err(ApiError::new(
+            ErrorCode::NonCanonical,
+            "the entry bytes are not the canonical encoding",
+        ));
+    }
+    Ok(entry)
+}
