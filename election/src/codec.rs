@@ -10,6 +10,8 @@ use crate::error::{ElectionError, Result};
 
 /// Longest string field accepted (bytes of UTF-8).
 pub const MAX_STRING: usize = 64 * 1024;
+/// Most languages of one localized text (spec/record.md §2.2).
+const MAX_LANGUAGES: usize = 64;
 
 /// Append a UTF-8 string as `u32 len ‖ bytes`.
 pub fn write_str(w: &mut Writer, s: &str) {
@@ -54,6 +56,14 @@ impl LocalizedText {
     }
 
     pub(crate) fn validate(&self, field: &str, required_lang: &str) -> Result<()> {
+        // The encoding's own limit: a text with more languages would be
+        // valid but could not be decoded from its canonical bytes.
+        if self.0.len() > MAX_LANGUAGES {
+            return Err(ElectionError::invalid(
+                field,
+                format!("at most {MAX_LANGUAGES} languages"),
+            ));
+        }
         for (lang, text) in &self.0 {
             if !valid_lang(lang) {
                 return Err(ElectionError::invalid(
@@ -83,7 +93,7 @@ impl LocalizedText {
     }
 
     pub(crate) fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Self> {
-        let n = r.count(64, field)?;
+        let n = r.count(MAX_LANGUAGES as u32, field)?;
         let mut map = BTreeMap::new();
         let mut last: Option<String> = None;
         for _ in 0..n {

@@ -112,7 +112,10 @@ impl CredentialList {
     /// Read and check the invariants.
     pub fn read(r: &mut Reader<'_>) -> Result<Self> {
         let n = r.count(MAX_CREDENTIALS, "credential count")?;
-        let mut entries = Vec::with_capacity((n as usize).min(1 << 20));
+        // Reserve only for the entries the input can hold (32-byte key and
+        // u64 weight each): a five-byte input claiming ten million entries
+        // must not reserve hundreds of megabytes.
+        let mut entries = Vec::with_capacity((n as usize).min(r.remaining() / 40));
         for _ in 0..n {
             let public = PublicKey::from_group_element(r.element("credential")?)?;
             let weight = r.u64("credential weight")?;

@@ -14,6 +14,8 @@ pub const SPEC_VERSION: &str = "urna/v1";
 pub const MAX_CONTESTS: usize = 64;
 /// Most trustees.
 pub const MAX_TRUSTEES: usize = 32;
+/// Longest trustee name (bytes of UTF-8).
+const MAX_TRUSTEE_NAME: usize = 256;
 
 /// How a contest is voted (spec/record.md §3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +197,18 @@ impl Manifest {
                 format!("between 1 and {MAX_TRUSTEES} trustees are needed"),
             ));
         }
+        // The encoding's own limit (spec/record.md §2.2): a longer name
+        // would be valid but could not be decoded from the manifest's bytes.
+        if let Some(i) = self
+            .trustees
+            .iter()
+            .position(|t| t.name.len() > MAX_TRUSTEE_NAME)
+        {
+            return Err(ElectionError::invalid(
+                format!("trustees[{i}].name"),
+                format!("at most {MAX_TRUSTEE_NAME} bytes"),
+            ));
+        }
         if self.threshold == 0 || self.threshold as usize > n {
             return Err(ElectionError::invalid(
                 "threshold",
@@ -305,7 +319,7 @@ impl Manifest {
         let closes_at = r.u64("closes_at")?;
         let n = r.count(MAX_TRUSTEES as u32, "trustees")?;
         let trustees = (0..n)
-            .map(|_| read_str(r, 256, "trustee name").map(|name| TrusteeInfo { name }))
+            .map(|_| read_str(r, MAX_TRUSTEE_NAME, "trustee name").map(|name| TrusteeInfo { name }))
             .collect::<Result<Vec<_>>>()?;
         let threshold = r.u32("threshold")?;
         let organizer_key = PublicKey::from_group_element(r.element("organizer_key")?)?;
