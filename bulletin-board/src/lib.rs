@@ -21,16 +21,14 @@
 )]
 
 pub mod config;
-pub mod election;
+pub mod machine;
 mod error;
-pub mod gossip;
 pub mod http;
 pub mod metrics;
 pub mod mirror;
 pub mod page;
 pub mod public_page;
 pub mod receipt;
-pub mod relay;
 pub mod replay;
 pub mod sequencer;
 pub mod state;
@@ -52,9 +50,9 @@ use zeroize::Zeroizing;
 
 pub use config::Config;
 pub use error::{status_of, ApiError, ErrorBody};
-pub use mirror::{start_mirror, MirrorConfig, RunningMirror};
+pub use mirror::{gossip, relay, start_mirror, MirrorConfig, RunningMirror};
 
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::metrics::{Metrics, RateLimiter};
 use crate::sequencer::{load_election, BoardKeys, Sequencer};
 use crate::store::Store;

@@ -16,7 +16,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, Response, StatusCode};
 
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::sequencer::lookup;
 
 mod embedded {
@@ -102,7 +102,7 @@ pub async fn vote(
             return respond(StatusCode::OK, content_type(&path), bytes);
         }
     }
-    if crate::http::valid_id(&path) && lookup(&st.registry, &path).is_some() {
+    if urna_election::manifest::valid_id(&path) && lookup(&st.registry, &path).is_some() {
         if let Some(page) = file("index.html") {
             return respond(StatusCode::OK, "text/html; charset=utf-8", page);
         }

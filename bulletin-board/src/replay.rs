@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use urna_election::{ElectionContext, ElectionError, EncryptedBallot, Entry};
 use urna_log::SignedTreeHead;
 
-use crate::election::{Machine, Outcome};
+use crate::machine::{Machine, Outcome};
 
 /// The first entry the board refuses, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -30,12 +30,12 @@ use tokio::sync::{mpsc, oneshot};
 use urna_election::{verify_ballots, ElectionError, EncryptedBallot, Entry};
 use urna_log::{BoardKey, BoardPublicKey, SignedTreeHead};
 
-use crate::election::{kind_name, BallotInfo, Machine, Outcome, Shared};
 use crate::error::ApiError;
-use urna_api::ErrorCode;
+use crate::machine::{kind_name, BallotInfo, Machine, Outcome, Shared};
 use crate::metrics::Metrics;
 use crate::receipt::{Promise, Receipt};
 use crate::store::Store;
+use urna_api::ErrorCode;
 
 /// Milliseconds since the Unix epoch (never 0).
 pub fn now_ms() -> u64 {
@@ -364,9 +364,28 @@ impl Sequencer {
         }
     }
 
+    /// One batch of submissions, in the crash-safe order of
+    /// `spec/api.md` §6: rebuild elections whose last commit failed,
+    /// batch-verify the new ballots, apply everything in arrival order,
+    /// sign and commit in one transaction, and only then publish and
+    /// answer (or, if the commit failed, answer without receipts and
+    /// rebuild from the database).
     fn process(&mut self, batch: Vec<Command>) {
         let now = now_ms();
-        let items: Vec<Item> = batch
+        let items = Self::items(batch);
+        self.rebuild_dirty();
+        let mut verdicts = self.verify_ballots(&items);
+        let (staged, touched) = self.apply_in_order(items, &mut verdicts, now);
+        if self.sign_and_commit(&touched, now) {
+            self.publish_and_answer(staged, &touched);
+        } else {
+            self.answer_failed_commit(staged, touched);
+        }
+    }
+
+    /// The batch's commands as items in arrival order.
+    fn items(batch: Vec<Command>) -> Vec<Item> {
+        batch
             .into_iter()
             .map(|c| match c {
                 Command::Create {
@@ -391,17 +410,21 @@ impl Sequencer {
                     reply,
                 },
             })
-            .collect();
+            .collect()
+    }
 
-        // Elections whose last commit failed are rebuilt first.
+    /// Elections whose last commit failed are rebuilt first.
+    fn rebuild_dirty(&mut self) {
         let dirty: Vec<String> = self.dirty.iter().cloned().collect();
         for id in dirty {
             if self.reload(&id) {
                 self.dirty.remove(&id);
             }
         }
+    }
 
-        // 1. One batch verification per election for the new ballots.
+    /// Step 1: one batch verification per election for the new ballots.
+    fn verify_ballots(&self, items: &[Item]) -> HashMap<usize, Result<(), ElectionError>> {
         let mut verdicts: HashMap<usize, Result<(), ElectionError>> = HashMap::new();
         let mut groups: HashMap<String, Vec<(usize, EncryptedBallot)>> = HashMap::new();
         for (i, it) in items.iter().enumerate() {
@@ -411,7 +434,7 @@ impl Sequencer {
                 };
                 if m.ctx().is_none()
                     || m.shared
-                        .code(&crate::election::tracking_code_of_entry(&it.bytes))
+                        .code(&crate::machine::tracking_code_of_entry(&it.bytes))
                         .is_some()
                 {
                     continue;
@@ -434,8 +457,17 @@ impl Sequencer {
         if batch_size > 0 {
             self.metrics.observe_batch(batch_size);
         }
+        verdicts
+    }
 
-        // 2. Apply in arrival order.
+    /// Step 2: apply in arrival order; the answers to give once the commit
+    /// is durable, and the elections with staged entries.
+    fn apply_in_order(
+        &mut self,
+        items: Vec<Item>,
+        verdicts: &mut HashMap<usize, Result<(), ElectionError>>,
+        now: u64,
+    ) -> (Vec<(Reply, Result<Staged, ApiError>)>, Vec<String>) {
         let mut staged: Vec<(Reply, Result<Staged, ApiError>)> = Vec::with_capacity(items.len());
         let mut touched: Vec<String> = Vec::new();
         for (i, it) in items.into_iter().enumerate() {
@@ -477,11 +509,15 @@ impl Sequencer {
             }
             staged.push((it.reply, r));
         }
+        (staged, touched)
+    }
 
-        // 3. Sign heads and commit everything in one transaction.
+    /// Step 3: sign the heads and commit everything in one transaction.
+    /// `true` if nothing needed committing or the commit is durable.
+    fn sign_and_commit(&mut self, touched: &[String], now: u64) -> bool {
         let mut commits = Vec::new();
         let mut prepare_failed = None;
-        for id in &touched {
+        for id in touched {
             if let Some(m) = self.machines.get_mut(id) {
                 match m.prepare_commit(&self.keys.board, now) {
                     Ok(Some(c)) => commits.push(c),
@@ -490,7 +526,7 @@ impl Sequencer {
                 }
             }
         }
-        let ok = if prepare_failed.is_some() {
+        if prepare_failed.is_some() {
             false
         } else if commits.is_empty() {
             true
@@ -508,75 +544,88 @@ impl Sequencer {
                     false
                 }
             }
-        };
+        }
+    }
 
-        // 4. Publish and answer.
-        if ok {
-            for id in &touched {
-                if let Some(m) = self.machines.get_mut(id) {
-                    let new = m.uncommitted;
-                    m.committed();
-                    if new {
-                        if let Ok(mut r) = self.registry.write() {
-                            r.insert(id.clone(), m.shared.clone());
-                        }
+    /// Step 4: publish the committed state to handlers, then answer.
+    fn publish_and_answer(
+        &mut self,
+        staged: Vec<(Reply, Result<Staged, ApiError>)>,
+        touched: &[String],
+    ) {
+        for id in touched {
+            if let Some(m) = self.machines.get_mut(id) {
+                let new = m.uncommitted;
+                m.committed();
+                if new {
+                    if let Ok(mut r) = self.registry.write() {
+                        r.insert(id.clone(), m.shared.clone());
                     }
                 }
             }
-            for (reply, r) in staged {
-                let answer = r.and_then(|s| self.answer(s));
-                let _ = reply.send(answer);
-            }
-        } else {
-            let touched_set: HashSet<&String> = touched.iter().collect();
-            for (reply, r) in staged {
-                let answer = match r {
-                    Ok(Staged::Duplicate {
+        }
+        for (reply, r) in staged {
+            let answer = r.and_then(|s| self.answer(s));
+            let _ = reply.send(answer);
+        }
+    }
+
+    /// The commit failed: no receipt for anything staged (a duplicate
+    /// already durable still gets its receipt), and the touched elections
+    /// are rebuilt from the database.
+    fn answer_failed_commit(
+        &mut self,
+        staged: Vec<(Reply, Result<Staged, ApiError>)>,
+        touched: Vec<String>,
+    ) {
+        let touched_set: HashSet<&String> = touched.iter().collect();
+        for (reply, r) in staged {
+            let answer = match r {
+                Ok(Staged::Duplicate {
+                    election,
+                    code,
+                    info,
+                }) if !touched_set.contains(&election)
+                    || self
+                        .machines
+                        .get(&election)
+                        .and_then(|m| m.shared.code(&code))
+                        .is_some() =>
+                {
+                    self.answer(Staged::Duplicate {
                         election,
                         code,
                         info,
-                    }) if !touched_set.contains(&election)
-                        || self
-                            .machines
-                            .get(&election)
-                            .and_then(|m| m.shared.code(&code))
-                            .is_some() =>
-                    {
-                        self.answer(Staged::Duplicate {
-                            election,
-                            code,
-                            info,
-                        })
-                    }
-                    Ok(_) => Err(ApiError::storage()),
-                    Err(e) if touched.is_empty() => Err(e),
-                    Err(_) => Err(ApiError::storage()),
-                };
-                let _ = reply.send(answer);
-            }
-            for id in touched {
-                let created = self.machines.get(&id).is_some_and(|m| m.uncommitted);
-                self.machines.remove(&id);
-                if created {
-                    // Did the failed commit persist the election after all?
-                    let exists = self
-                        .rt
-                        .block_on(async { self.store.elections().await })
-                        .map(|l| l.contains(&id));
-                    match exists {
-                        Ok(true) | Err(_) => {
-                            self.dirty.insert(id.clone());
-                            if self.reload(&id) {
-                                self.dirty.remove(&id);
-                            }
+                    })
+                }
+                Ok(_) => Err(ApiError::storage()),
+                Err(e) if touched.is_empty() => Err(e),
+                Err(_) => Err(ApiError::storage()),
+            };
+            let _ = reply.send(answer);
+        }
+        for id in touched {
+            let created = self.machines.get(&id).is_some_and(|m| m.uncommitted);
+            self.machines.remove(&id);
+            if created {
+                // Did the failed commit persist the election after all?
+                let exists = self
+                    .rt
+                    .block_on(async { self.store.elections().await })
+                    .map(|l| l.contains(&id));
+                match exists {
+                    Ok(true) | Err(_) => {
+                        self.dirty.insert(id.clone());
+                        if self.reload(&id) {
+                            self.dirty.remove(&id);
                         }
-                        Ok(false) => {}
                     }
-                } else {
-                    self.dirty.insert(id.clone());
-                    if self.reload(&id) {
-                        self.dirty.remove(&id);
-                    }
+                    Ok(false) => {}
+                }
+            } else {
+                self.dirty.insert(id.clone());
+                if self.reload(&id) {
+                    self.dirty.remove(&id);
                 }
             }
         }

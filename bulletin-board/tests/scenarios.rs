@@ -120,7 +120,7 @@ async fn happy_path_record_verifies(backend: Backend) {
     let proof = serde_json::from_value(p["inclusion_proof"].clone()).unwrap();
     urna_log::verify_inclusion(&s.entries[2], 2, head.tree_size, &proof, &head.root_hash).unwrap();
     let bi = s.index_of(tag::BALLOT, None);
-    let code = urna_board::election::tracking_code_of_entry(&s.entries[bi]);
+    let code = urna_board::machine::tracking_code_of_entry(&s.entries[bi]);
     let r = b
         .get(&format!(
             "/api/elections/{}/ballots/{}",

@@ -28,7 +28,7 @@ use urna_election::ballot::MAX_BALLOT_BYTES;
 use urna_election::record::MAX_FRAME;
 use urna_election::Entry;
 
-use crate::election::Shared;
+use crate::machine::Shared;
 use crate::error::ApiError;
 use crate::sequencer::lookup;
 use urna_api::ErrorCode;

@@ -12,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::Json;
 use urna_log::SignedTreeHead;
 
-use crate::election::{kind_of_bytes, Shared, Stage, Totals};
+use crate::machine::{kind_of_bytes, Shared, Stage, Totals};
 use crate::error::ApiError;
 use urna_api::ErrorCode;
 

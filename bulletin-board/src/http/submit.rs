@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use urna_election::entry::tag;
 use urna_election::Entry;
 
-use crate::election::{tracking_code_of_entry, Stage};
+use crate::machine::{tracking_code_of_entry, Stage};
 use crate::error::ApiError;
 use crate::receipt::Receipt;
 use crate::sequencer::{ballot_receipt, lookup, Command};
@@ -186,7 +186,7 @@ pub(super) async fn post_ballot(
 /// `ERR_ELECTION_NOT_OPEN`, after the close: `ERR_ELECTION_CLOSED`, the
 /// cut-off of §8.4). Shared by the board's and a mirror's intake.
 pub(crate) fn ballot_context(
-    view: &crate::election::View,
+    view: &crate::machine::View,
     check_phase: bool,
 ) -> ApiResult<Arc<urna_election::ElectionContext>> {
     if check_phase {

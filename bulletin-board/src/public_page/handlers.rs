@@ -12,8 +12,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use super::language::{choose_language, election_languages};
 use super::render::{render_election_page, render_not_found, render_result_page, PageContext};
 use super::{PUBLIC_CSP, STYLESHEET};
-use crate::election::Shared;
-use crate::http::AppState;
+use crate::machine::Shared;
+use crate::state::AppState;
 use crate::sequencer::lookup;
 
 fn respond(status: StatusCode, ctype: &'static str, body: String) -> Response<Body> {
@@ -84,7 +84,7 @@ pub struct LangQuery {
 }
 
 fn election_of(st: &AppState, id: &str) -> Option<Arc<Shared>> {
-    if !crate::http::valid_id(id) {
+    if !urna_election::manifest::valid_id(id) {
         return None;
     }
     lookup(&st.registry, id)

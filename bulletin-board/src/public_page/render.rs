@@ -9,7 +9,7 @@ use urna_election::{Manifest, TrackingCode};
 use super::html::{bar_chart, escape, head, percent, utc, FOOT};
 use super::language::{choose_language, election_languages};
 use super::text::{ui_languages, Texts};
-use crate::election::{Stage, View};
+use crate::machine::{Stage, View};
 
 /// What a page is rendered for: the election, its language, and the base
 /// URL of this board for the commands to copy.
@@ -277,7 +277,7 @@ pub fn render_not_found(accept_language: Option<&str>) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::election::Totals;
+    use crate::machine::Totals;
     use std::sync::Arc;
     use urna_election::LocalizedText;
     use urna_log::BoardKey;
@@ -285,9 +285,9 @@ pub(crate) mod tests {
     pub(crate) fn manifest() -> Manifest {
         let organizer = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
         let authority = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
-        let opts = tally::sample::SampleOptions::default();
+        let opts = urna_sim::sample::SampleOptions::default();
         let mut m =
-            tally::sample::sample_manifest(&opts, &organizer.public_key(), &authority.public_key())
+            urna_sim::sample::sample_manifest(&opts, &organizer.public_key(), &authority.public_key())
                 .unwrap();
         m.title = LocalizedText(
             [

@@ -35,14 +35,14 @@ use urna_election::entry::tag;
 use urna_election::Entry;
 use urna_log::{BoardPublicKey, Hash};
 
-use crate::election::tracking_code_of_entry;
+use super::{Answer, MirrorError, MirrorState};
+use crate::machine::tracking_code_of_entry;
 use crate::error::ApiError;
-use urna_api::ErrorCode;
 use crate::http::{decode_entry, parse_body, AppState, BALLOT_BODY_LIMIT};
-use crate::mirror::{Answer, MirrorError, MirrorState};
 use crate::receipt::Receipt;
 use crate::sequencer::now_ms;
 use crate::store::{RelayOutcome, RelayRow};
+use urna_api::ErrorCode;
 
 /// Label at the start of a mirror promise (M4); differs from the board's
 /// promise and tree-head labels.
@@ -171,9 +171,9 @@ pub fn router(app: Arc<AppState>, state: Arc<MirrorState>) -> Router {
         .route("/api/elections/{id}/ballots/{code}", get(get_ballot))
         .route(
             "/api/gossip/tree-heads",
-            post(crate::gossip::post_heads).layer(DefaultBodyLimit::max(64 * 1024)),
+            post(super::gossip::post_heads).layer(DefaultBodyLimit::max(64 * 1024)),
         )
-        .route("/api/evidence", get(crate::gossip::get_evidence))
+        .route("/api/evidence", get(super::gossip::get_evidence))
         .route("/api/mirror/status", get(status));
     for p in [
         "/api/elections/{id}/ceremony",

@@ -35,10 +35,10 @@ use axum::Json;
 use serde::Deserialize;
 use urna_log::{check_extends, ConsistencyProof, Evidence, SignedTreeHead};
 
+use super::{find_conflict, kind_name, MirrorError, MirrorState, Upstream};
 use crate::error::ApiError;
-use urna_api::ErrorCode;
-use crate::mirror::{find_conflict, kind_name, MirrorError, MirrorState, Upstream};
 use crate::sequencer::lookup;
+use urna_api::ErrorCode;
 
 /// Most heads one push may carry.
 pub const MAX_PUSHED_HEADS: usize = 16;
@@ -219,7 +219,8 @@ pub async fn post_heads(
     State(s): State<Arc<MirrorState>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let body = body.map_err(|_| ApiError::new(ErrorCode::Encoding, "the body could not be read"))?;
+    let body =
+        body.map_err(|_| ApiError::new(ErrorCode::Encoding, "the body could not be read"))?;
     let push: Push = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             ErrorCode::Encoding,
@@ -234,7 +235,7 @@ pub async fn post_heads(
             format!("at most {MAX_PUSHED_HEADS} heads per push"),
         ));
     }
-    if !crate::http::valid_id(&push.election) {
+    if !urna_election::manifest::valid_id(&push.election) {
         return Err(ApiError::not_found("no such election"));
     }
     let mut verdicts = Vec::new();
