@@ -154,7 +154,7 @@ pub fn write_new(path: &Path, bytes: &[u8], public: &PublicKey) -> Result<PathBu
         bytes,
         Mode::Secret,
         false,
-        "It may be a key you still need: move it away first.",
+        "It may be a key you still need (refusing to overwrite it): move it away first.",
     )?;
     let mut pub_path = path.as_os_str().to_owned();
     pub_path.push(".pub");
