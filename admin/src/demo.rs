@@ -251,7 +251,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
     )?;
     let id = manifest.election_id.clone();
 
-    // The trustees' ceremony (in memory here; `tally trustee` runs it from files).
+    // The trustees' ceremony (in memory here; `urna-trustee` runs it from files).
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
     let (messages, shares) = tally::sample::run_ceremony(&params, &mut OsRng)?;
     for m in &messages {

@@ -338,7 +338,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("Manifest hash: {}", m.hash().to_hex());
             println!("Next:");
             println!(
-                "  - send {} to the {} trustees: they run `tally trustee init --manifest {} --index N` and the ceremony rounds ({} of them must decrypt);",
+                "  - send {} to the {} trustees: they run `urna-trustee init --manifest {} --index N` and the ceremony rounds ({} of them must decrypt);",
                 out.display(),
                 m.trustees.len(),
                 out.display(),
@@ -399,7 +399,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 &signer.key,
                 signer.passphrase_file.as_deref(),
             )?;
-            println!("Voting is closed for `{election}`. Trustees: `tally fetch --election {election} --out election.urna`, `tally trustee decrypt`, `tally trustee post`; then `urna election publish {election}`.");
+            println!("Voting is closed for `{election}`. Trustees: `tally fetch --election {election} --out election.urna`, `urna-trustee decrypt`, `urna-trustee post`; then `urna election publish {election}`.");
         }
         Command::Election(ElectionCommand::Publish {
             election,

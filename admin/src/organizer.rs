@@ -133,7 +133,7 @@ pub fn log_view(client: &BoardClient, election: &str) -> Result<LogView> {
             None,
             Some(format!(
                 "the trustees' key ceremony is not complete or does not verify: {e} \
-                 (trustees: `tally trustee check`)"
+                 (trustees: `urna-trustee check`)"
             )),
         ),
     };
@@ -214,7 +214,7 @@ pub fn publish(
     let Some(totals) = report.result.clone() else {
         return Err(AdminError::NotNow(format!(
             "not enough trustees have posted their decryption shares yet ({} posted); \
-             they run `tally trustee decrypt` and `tally trustee post`",
+             they run `urna-trustee decrypt` and `urna-trustee post`",
             input.share_trustees.len()
         )));
     };

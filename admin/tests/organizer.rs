@@ -1,13 +1,13 @@
 //! A whole election driven only through the command-line tools, as the
 //! organizers, trustees, credential authority and voters would run them:
 //! `urna-board` (a real SQLite board process), `urna` (organizer and
-//! credential authority), `tally` (trustees, auditors) and `urna-vote`
-//! (voters). 2-of-3 trustees, 50 voters from a CSV, a lost credential
-//! replaced before the opening, ballots, close, decryption by two trustees,
-//! the published result, `tally verify` on the downloaded record. Along the
-//! way, every wrong step is refused with a clear message and changes
-//! nothing; at the end the board's database holds no voter's name or
-//! contact.
+//! credential authority), `urna-trustee` (trustees), `tally` (auditors)
+//! and `urna-vote` (voters). 2-of-3 trustees, 50 voters from a CSV, a lost
+//! credential replaced before the opening, ballots, close, decryption by two
+//! trustees, the published result, `tally verify` on the downloaded record.
+//! Along the way, every wrong step is refused with a clear message and
+//! changes nothing; at the end the board's database holds no voter's name
+//! or contact.
 //!
 //! The other tools' binaries are those `cargo test --workspace` builds next
 //! to `urna`; when missing (e.g. `cargo test -p urna-admin` alone) they are
@@ -89,6 +89,10 @@ impl Tools {
 
     fn tally(&self, args: &[&str]) -> String {
         self.ok("tally", "tally", args)
+    }
+
+    fn trustee(&self, args: &[&str]) -> String {
+        self.ok("urna-trustee", "urna-trustee", args)
     }
 
     fn info(&self, election: &str) -> serde_json::Value {
@@ -243,8 +247,7 @@ fn a_whole_election_through_the_commands() {
 
     // ---- trustees: 2 of 3, the key ceremony through the board ----------------
     for i in 1..=3 {
-        t.tally(&[
-            "trustee",
+        t.trustee(&[
             "init",
             "--manifest",
             "election.json",
@@ -260,12 +263,11 @@ fn a_whole_election_through_the_commands() {
     for round in 1..=4 {
         for i in 1..=3 {
             let msgs = format!("msgs{i}");
-            t.tally(&["trustee", "fetch", "--election", id, "--messages", &msgs]);
+            t.trustee(&["fetch", "--election", id, "--messages", &msgs]);
             let out = format!("out/round{round}-trustee{i}.msg");
             std::fs::create_dir_all(dir.join("out")).unwrap();
             let (round_cmd, key) = (format!("round{round}"), format!("trustee{i}.key"));
-            t.tally(&[
-                "trustee",
+            t.trustee(&[
                 &round_cmd,
                 "--key",
                 &key,
@@ -274,12 +276,11 @@ fn a_whole_election_through_the_commands() {
                 "--out",
                 &out,
             ]);
-            t.tally(&["trustee", "post", "--election", id, &out]);
+            t.trustee(&["post", "--election", id, &out]);
         }
     }
-    t.tally(&["trustee", "fetch", "--election", id, "--messages", "msgs1"]);
-    let check = t.tally(&[
-        "trustee",
+    t.trustee(&["fetch", "--election", id, "--messages", "msgs1"]);
+    let check = t.trustee(&[
         "check",
         "--manifest",
         "election.json",
@@ -518,8 +519,7 @@ fn a_whole_election_through_the_commands() {
     assert!(e.contains("not enough trustees"), "{e}");
     t.tally(&["fetch", "--election", id, "--out", "closed.urna"]);
     for i in [1, 3] {
-        t.tally(&[
-            "trustee",
+        t.trustee(&[
             "decrypt",
             "--key",
             &format!("trustee{i}.key"),
@@ -529,13 +529,7 @@ fn a_whole_election_through_the_commands() {
             &format!("share{i}.entry"),
             "--quiet",
         ]);
-        t.tally(&[
-            "trustee",
-            "post",
-            "--election",
-            id,
-            &format!("share{i}.entry"),
-        ]);
+        t.trustee(&["post", "--election", id, &format!("share{i}.entry")]);
     }
     let out = t.urna(&["election", "publish", id, "--key", "organizer.key"]);
     assert!(out.contains("Published the verified result"), "{out}");

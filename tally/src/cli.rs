@@ -1,6 +1,7 @@
 //! Human-facing output of the `tally` commands.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -28,6 +29,28 @@ pub fn verify(path: &Path, quiet: bool) -> anyhow::Result<Report> {
     let report = verify_record(reader, None);
     pb.finish_and_clear();
     Ok(report)
+}
+
+/// Write `bytes` to `path` whole or not at all: into a new file beside it,
+/// flushed, then renamed over `path` (replacing an older download).
+pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let write = || -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::anyhow!("cannot write {}: {e}", path.display())
+    })
 }
 
 /// Print the report as a table of checks, then the failures.

@@ -1,4 +1,4 @@
-//! Urna's independent verifier and trustee tool.
+//! Urna's independent verifier: the auditor's tool.
 //!
 //! This crate shares only `urna-crypto` (and, later, the record format)
 //! with the board: a bug in the board cannot hide itself from the audit.
@@ -18,5 +18,4 @@ pub mod mutants;
 pub mod report;
 pub mod sample;
 pub mod treehead;
-pub mod trustee;
 pub mod verify;

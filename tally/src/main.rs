@@ -1,4 +1,4 @@
-//! `tally`: Urna's independent verifier and trustee tool.
+//! `tally`: Urna's independent verifier, the auditor's tool.
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -8,11 +8,12 @@ use tally::board_client::{board_url, BoardClient};
 #[command(
     name = "tally",
     version,
-    about = "Urna's independent election verifier and trustee tool",
-    long_about = "Verify Urna elections offline and act as a trustee.\n\n\
-                  Auditors: `tally fetch --board URL --election ID --out election.urna`, then \
-                  `tally verify election.urna`. Trustees: `tally trustee --help`. The `demo` \
-                  command runs a whole election's cryptography in memory."
+    about = "Urna's independent election verifier",
+    long_about = "Verify Urna elections offline.\n\n\
+                  Download a record with `tally fetch --board URL --election ID --out \
+                  election.urna`, then check it with `tally verify election.urna`. (Trustees \
+                  use their own tool, `urna-trustee`.) The `demo` command runs a whole \
+                  election's cryptography in memory."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -77,7 +78,7 @@ enum Command {
         seed: Option<u64>,
     },
     /// Download an election's record from a board or mirror, for `tally
-    /// verify` or `tally trustee decrypt`. Nothing downloaded is trusted
+    /// verify` or `urna-trustee decrypt`. Nothing downloaded is trusted
     /// until verified.
     Fetch {
         /// The election id.
@@ -90,12 +91,11 @@ enum Command {
         #[arg(long)]
         board: Option<String>,
     },
-    /// Act as a trustee: create your key file, run the key ceremony, check
-    /// the other trustees' messages, and decrypt the final tally.
-    #[command(long_about = TRUSTEE_ABOUT)]
+    /// The trustee tool is `urna-trustee` now; this only says so.
+    #[command(hide = true, disable_help_flag = true)]
     Trustee {
-        #[command(subcommand)]
-        command: TrusteeCommand,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Run an end-to-end cryptographic election in memory: keys, encrypted
     /// ballots with proofs, one batch verification, homomorphic tally,
@@ -129,286 +129,6 @@ enum Command {
     },
 }
 
-const TRUSTEE_ABOUT: &str = "\
-Act as a trustee of an election. Any k of the n trustees together can decrypt the
-final tally; fewer cannot, and nobody ever decrypts a single ballot.
-
-Steps, each in a fresh run of this tool, on your own computer:
-
-  1. tally trustee init --manifest election.json --index 2 --out trustee.key
-     makes your secret key file, sealed with a passphrase you choose.
-  2. tally trustee round1 --key trustee.key --messages posted/
-     and post the file it writes; then round2, round3 and round4 the same way,
-     each once every trustee has posted the previous round.
-  3. tally trustee check --manifest election.json --messages posted/
-     shows who has posted what, any complaint or disqualification, and the
-     joint election key once the ceremony is complete.
-  4. After voting closes: tally trustee decrypt --key trustee.key --record election.urna
-     --out share.entry checks the whole record, recomputes the tally itself and
-     writes your decryption share, to be posted.
-
-Messages are exchanged as files (`*.msg`) in a folder. Through the board:
-`tally trustee post --election ID FILE` posts your message (or, at the end, your
-share), `tally trustee fetch --election ID --messages posted/` copies every posted
-message into the folder. `tally fetch --election ID --out election.urna` downloads
-the record. The board is --board URL, else URNA_BOARD_URL, else the local default
-http://127.0.0.1:8080. Files can also travel any other way (messenger, USB stick).
-
-The passphrase is asked on the terminal. For scripts: --passphrase-file FILE,
-or the environment variable URNA_TRUSTEE_PASSPHRASE.";
-
-const MESSAGES_HELP: &str =
-    "The folder of the ceremony messages posted so far (files *.msg; other files are ignored). \
-     Fill it from the board with `tally trustee fetch`.";
-
-#[derive(Subcommand)]
-enum TrusteeCommand {
-    /// Create your secret key file for the election (your keys for the key
-    /// ceremony), sealed with a passphrase.
-    #[command(
-        long_about = "Create your secret key file for the election named by the manifest: \
-        your signing key, your encryption key and your secret polynomial for the key ceremony. \
-        The file is sealed with a passphrase (Argon2id + XChaCha20-Poly1305) and readable only \
-        by you; the secrets never leave your computer unencrypted. Your passphrase must have at \
-        least 10 characters; you will need it for every later step."
-    )]
-    Init {
-        /// The election manifest (JSON), as published by the organizer.
-        #[arg(long)]
-        manifest: std::path::PathBuf,
-        /// Your trustee number in the manifest (1 for the first trustee listed).
-        #[arg(long)]
-        index: u32,
-        /// Where to write your key file.
-        #[arg(long)]
-        out: std::path::PathBuf,
-        /// Replace an existing file (you lose the key it holds).
-        #[arg(long)]
-        force: bool,
-        /// Read the passphrase from the first line of this file instead of asking.
-        #[arg(long)]
-        passphrase_file: Option<std::path::PathBuf>,
-    },
-    /// Round 1 (commit): announce your public keys and commit to your
-    /// secret polynomial.
-    Round1(RoundArgs),
-    /// Round 2 (reveal and deal): once every trustee posted round 1, reveal
-    /// your commitments and send each trustee an encrypted share.
-    Round2(RoundArgs),
-    /// Round 3 (check and complain): once every trustee posted round 2,
-    /// check the shares sent to you and complain, with proof, about bad ones.
-    Round3(RoundArgs),
-    /// Round 4 (certify): once every trustee posted round 3, derive your key
-    /// share (stored in your key file) and certify the joint election key.
-    Round4(RoundArgs),
-    /// Check every ceremony message posted so far: who is valid, missing or
-    /// disqualified, and the joint election key once complete. Needs no key.
-    #[command(
-        long_about = "Check every ceremony message posted so far, as anyone can: for each \
-        trustee and round whether its message is valid, missing or invalid (with the reason \
-        and error code), the complaints and their verdicts, who is disqualified, and, once \
-        every qualified trustee has certified the ceremony, the joint election key and the \
-        ceremony fingerprint. Needs no key file.\n\n\
-        Exit status: 0 when the ceremony is complete, 3 while it is still in progress, \
-        1 when a problem was found."
-    )]
-    Check {
-        /// The election manifest (JSON).
-        #[arg(long)]
-        manifest: std::path::PathBuf,
-        #[arg(long, help = MESSAGES_HELP)]
-        messages: std::path::PathBuf,
-        /// Treat trustees that have not posted as absent for good (once the
-        /// organizer has closed the rounds without them).
-        #[arg(long)]
-        allow_missing: bool,
-    },
-    /// Post your ceremony messages (`*.msg`) or your decryption share
-    /// (`share.entry`) to the board; each is checked by the board and logged.
-    Post {
-        #[command(flatten)]
-        board: BoardArgs,
-        /// The files to post, in order.
-        #[arg(required = true)]
-        files: Vec<std::path::PathBuf>,
-    },
-    /// Copy every ceremony message posted on the board into your messages
-    /// folder (as `board-<log index>.msg`), for the next round or `check`.
-    Fetch {
-        #[command(flatten)]
-        board: BoardArgs,
-        #[arg(long, help = MESSAGES_HELP)]
-        messages: std::path::PathBuf,
-    },
-    /// After voting closes: verify the election record, recompute the tally
-    /// from it and write your decryption share of it.
-    #[command(
-        long_about = "After voting closes: verify the whole election record (as `tally \
-        verify` does), refuse unless everything up to the close of voting verifies and the \
-        record's key ceremony is the one your key file took part in, recompute the encrypted \
-        tally from the counted ballots yourself, and write your decryption share of it (a \
-        tally entry, to be posted to the board). This command only ever decrypts the tally it \
-        recomputed: it never accepts a ciphertext from anyone."
-    )]
-    Decrypt {
-        /// Your key file (after round 4 it holds your key share).
-        #[arg(long)]
-        key: std::path::PathBuf,
-        /// The election record file, downloaded from the board or a mirror
-        /// (`tally fetch`).
-        #[arg(long)]
-        record: std::path::PathBuf,
-        /// Where to write your decryption share (a tally entry).
-        #[arg(long)]
-        out: std::path::PathBuf,
-        /// Replace an existing output file.
-        #[arg(long)]
-        force: bool,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Read the passphrase from the first line of this file instead of asking.
-        #[arg(long)]
-        passphrase_file: Option<std::path::PathBuf>,
-    },
-}
-
-#[derive(clap::Args)]
-struct BoardArgs {
-    /// The election id on the board.
-    #[arg(long)]
-    election: String,
-    /// The board (default: $URNA_BOARD_URL, else http://127.0.0.1:8080).
-    #[arg(long)]
-    board: Option<String>,
-}
-
-#[derive(clap::Args)]
-struct RoundArgs {
-    /// Your key file (from `tally trustee init`).
-    #[arg(long)]
-    key: std::path::PathBuf,
-    #[arg(long, help = MESSAGES_HELP)]
-    messages: std::path::PathBuf,
-    /// Where to write your message for this round (default:
-    /// roundN-trusteeI.msg in the current folder). Post this file.
-    #[arg(long)]
-    out: Option<std::path::PathBuf>,
-    /// Replace an existing output file. Never post two different messages
-    /// for one round: that disqualifies you.
-    #[arg(long)]
-    force: bool,
-    /// Run the round even though some trustees have not posted the previous
-    /// round. Only when the organizer has closed that round without them:
-    /// they are then left out of the ceremony.
-    #[arg(long)]
-    allow_missing: bool,
-    /// Read the passphrase from the first line of this file instead of asking.
-    #[arg(long)]
-    passphrase_file: Option<std::path::PathBuf>,
-}
-
-impl RoundArgs {
-    fn into_args(self, round: u8) -> tally::trustee::commands::RoundArgs {
-        tally::trustee::commands::RoundArgs {
-            round,
-            key: self.key,
-            messages: self.messages,
-            out: self.out,
-            force: self.force,
-            allow_missing: self.allow_missing,
-            passphrase_file: self.passphrase_file,
-        }
-    }
-}
-
-fn trustee(command: TrusteeCommand) -> anyhow::Result<()> {
-    use tally::trustee::commands as cmd;
-    match command {
-        TrusteeCommand::Init {
-            manifest,
-            index,
-            out,
-            force,
-            passphrase_file,
-        } => cmd::init(&cmd::InitArgs {
-            manifest,
-            index,
-            out,
-            force,
-            passphrase_file,
-        })?,
-        TrusteeCommand::Round1(a) => {
-            cmd::round(&a.into_args(1))?;
-        }
-        TrusteeCommand::Round2(a) => {
-            cmd::round(&a.into_args(2))?;
-        }
-        TrusteeCommand::Round3(a) => {
-            cmd::round(&a.into_args(3))?;
-        }
-        TrusteeCommand::Round4(a) => {
-            cmd::round(&a.into_args(4))?;
-        }
-        TrusteeCommand::Check {
-            manifest,
-            messages,
-            allow_missing,
-        } => match cmd::check(&cmd::CheckArgs {
-            manifest,
-            messages,
-            allow_missing,
-        })? {
-            cmd::CheckResult::Complete => {}
-            cmd::CheckResult::InProgress => std::process::exit(3),
-            cmd::CheckResult::Problem => std::process::exit(1),
-        },
-        TrusteeCommand::Post { board, files } => {
-            let client = BoardClient::new(&board_url(board.board.as_deref()));
-            for f in &files {
-                let bytes =
-                    std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-                let entry = cmd::entry_for_file(&bytes)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-                let receipt = client
-                    .post_entry(&board.election, &entry)
-                    .with_context(|| format!("posting {}", f.display()))?;
-                println!(
-                    "Posted {} to {}: log entry {}.",
-                    f.display(),
-                    client.base(),
-                    receipt.log_index
-                );
-            }
-        }
-        TrusteeCommand::Fetch { board, messages } => {
-            let client = BoardClient::new(&board_url(board.board.as_deref()));
-            let n = cmd::fetch_messages(&client, &board.election, &messages)?;
-            println!(
-                "{n} ceremony message(s) from {} are in {}.",
-                client.base(),
-                messages.display()
-            );
-        }
-        TrusteeCommand::Decrypt {
-            key,
-            record,
-            out,
-            force,
-            quiet,
-            passphrase_file,
-        } => cmd::decrypt(&cmd::DecryptArgs {
-            key,
-            record,
-            out,
-            force,
-            quiet,
-            passphrase_file,
-        })?,
-    }
-    Ok(())
-}
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -419,13 +139,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             let client = BoardClient::new(&board_url(board.as_deref()));
             let bytes = client.record(&election)?;
-            urna_keyfile::files::write_atomic(
-                &out,
-                &bytes,
-                urna_keyfile::files::Mode::Public,
-                true,
-                "",
-            )?;
+            tally::cli::write_file(&out, &bytes)?;
             println!(
                 "Downloaded the record of `{election}` from {} ({} bytes) to {}. Check it with: tally verify {}",
                 client.base(),
@@ -500,13 +214,12 @@ fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Trustee { command } => {
-            // A trustee is not expected to read a backtrace: print the
-            // message (which says what to do) and nothing else.
-            if let Err(e) = trustee(command) {
-                eprintln!("error: {e}");
-                std::process::exit(1);
-            }
+        Command::Trustee { .. } => {
+            eprintln!(
+                "The trustee tool is now `urna-trustee` (e.g. `urna-trustee init --manifest \
+                 election.json --index 2 --out trustee.key`); see docs/guides/trustee.md."
+            );
+            std::process::exit(2);
         }
         Command::CheckEvidence { file } => {
             let bytes = match std::fs::read(&file) {

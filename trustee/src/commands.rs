@@ -1,4 +1,4 @@
-//! The `tally trustee` commands. Each prints what it does in plain words
+//! The `urna-trustee` commands. Each prints what it does in plain words
 //! and returns a [`TrusteeError`] that says what to do next.
 
 use std::fs::File;
@@ -15,9 +15,10 @@ use urna_keyfile::passphrase::{self, Purpose};
 use urna_keyfile::trustee::{KeyFile, KeyFileHeader, PASSPHRASE_ENV};
 use urna_keyfile::{KdfParams, TEST_PARAMS_ENV};
 
-use super::messages::{self, CeremonyStatus, MessageDir, Outcome, RoundStatus, Verdict};
-use super::{list_trustees, TrusteeError};
-use crate::verify::verify_record;
+use tally::verify::verify_record;
+
+use crate::messages::{self, CeremonyStatus, MessageDir, Outcome, RoundStatus, Verdict};
+use crate::{list_trustees, TrusteeError};
 
 const KEY_EXISTS: &str = "It may be a trustee key you still need: if you really want to \
                           replace it, pass --force.";
@@ -55,7 +56,7 @@ pub fn load_manifest(path: &Path) -> Result<(Manifest, CeremonyParams), TrusteeE
     };
     let manifest = Manifest::from_json(&text)
         .map_err(|e| bad(format!("not a valid election manifest: {e} ({})", e.code())))?;
-    let params = crate::ceremony::params(&manifest).map_err(bad)?;
+    let params = tally::ceremony::params(&manifest).map_err(bad)?;
     Ok((manifest, params))
 }
 
@@ -103,7 +104,7 @@ pub struct InitArgs {
     pub passphrase_file: Option<PathBuf>,
 }
 
-/// `tally trustee init`: new secret keys and polynomial for the ceremony
+/// `urna-trustee init`: new secret keys and polynomial for the ceremony
 /// the manifest names, sealed under a passphrase (spec/trustees.md §6
 /// (R1), §16 (KF1)–(KF7)).
 pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
@@ -169,7 +170,7 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     );
     println!();
     println!(
-        "Next: tally trustee round1 --key {} --messages <folder of posted messages>",
+        "Next: urna-trustee round1 --key {} --messages <folder of posted messages>",
         args.out.display()
     );
     Ok(())
@@ -242,7 +243,7 @@ fn check_previous_rounds(
                 path: PathBuf::from(message_file_name(r, me)),
                 reason: format!(
                     "your own round-{r} message is not in the messages folder: post it \
-                     (the file `tally trustee round{r}` wrote) and run this again"
+                     (the file `urna-trustee round{r}` wrote) and run this again"
                 ),
             });
         }
@@ -285,7 +286,7 @@ fn check_previous_rounds(
     Ok(())
 }
 
-/// `tally trustee round1` … `round4`: run one round from the messages
+/// `urna-trustee round1` … `round4`: run one round from the messages
 /// posted so far, write this trustee's message; round 4 also stores the
 /// key share in the key file. Returns the message file written.
 pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
@@ -425,14 +426,14 @@ pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
     if r < 4 {
         println!(
             "Next: post this file to the board (or send it to the organizer). When every \
-             trustee has posted round {r}, run `tally trustee round{}`.",
+             trustee has posted round {r}, run `urna-trustee round{}`.",
             r + 1
         );
     } else {
         println!(
             "Next: post this file. The ceremony is complete once every qualified trustee has \
-             posted round 4 (`tally trustee check` shows it). Keep the key file and the \
-             passphrase: you need them to decrypt the tally (`tally trustee decrypt`)."
+             posted round 4 (`urna-trustee check` shows it). Keep the key file and the \
+             passphrase: you need them to decrypt the tally (`urna-trustee decrypt`)."
         );
     }
     Ok(out)
@@ -460,7 +461,7 @@ pub enum CheckResult {
     Problem,
 }
 
-/// `tally trustee check`: judge everything posted so far, for anyone.
+/// `urna-trustee check`: judge everything posted so far, for anyone.
 pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
     let (manifest, params) = load_manifest(&args.manifest)?;
     describe_election(&manifest, &params);
@@ -667,7 +668,7 @@ pub struct DecryptArgs {
 /// those about the decryption shares and the result (spec/record.md §10.2).
 const AFTER_CLOSE: &[&str] = &["R11", "R12"];
 
-/// `tally trustee decrypt`: verify the record, recompute the tally from
+/// `urna-trustee decrypt`: verify the record, recompute the tally from
 /// it, and partially decrypt that (spec/trustees.md §12 (L1);
 /// docs/attacks.md D8). Never takes a ciphertext from anyone.
 pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
@@ -809,7 +810,7 @@ pub fn entry_for_file(bytes: &[u8]) -> Result<Vec<u8>, TrusteeError> {
 /// `dir` as `board-<log index>.msg` (existing files are left alone); the
 /// number of messages on the board.
 pub fn fetch_messages(
-    client: &crate::board_client::BoardClient,
+    client: &tally::board_client::BoardClient,
     election: &str,
     dir: &std::path::Path,
 ) -> Result<usize, TrusteeError> {

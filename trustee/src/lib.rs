@@ -1,15 +1,15 @@
-//! `tally trustee`: the trustee's own tool, for people who are not
+//! `urna-trustee`: the trustee's own tool, for people who are not
 //! cryptographers.
 //!
 //! A trustee runs every step on its own machine, in a fresh process each
 //! time, from files:
 //!
 //! ```text
-//! tally trustee init    --manifest M.json --index I --out trustee.key   (secret, passphrase-protected)
-//! tally trustee round1  --key trustee.key --messages DIR                (→ round1-trusteeI.msg, post it)
-//! tally trustee round2  … round4                                        (each once the previous round is complete)
-//! tally trustee check   --manifest M.json --messages DIR                (anyone: who posted what, who is disqualified)
-//! tally trustee decrypt --key trustee.key --record RECORD --out share.entry
+//! urna-trustee init    --manifest M.json --index I --out trustee.key   (secret, passphrase-protected)
+//! urna-trustee round1  --key trustee.key --messages DIR                (→ round1-trusteeI.msg, post it)
+//! urna-trustee round2  … round4                                        (each once the previous round is complete)
+//! urna-trustee check   --manifest M.json --messages DIR                (anyone: who posted what, who is disqualified)
+//! urna-trustee decrypt --key trustee.key --record RECORD --out share.entry
 //! ```
 //!
 //! Design rules, each enforced here:
@@ -26,7 +26,15 @@
 //!   record that verified up to the close, never a ciphertext someone hands
 //!   it (docs/attacks.md D8, spec/trustees.md §11 (X3), §12 (L1)).
 //!
-//! Only the binary (`src/main.rs`) turns [`TrusteeError`] into `anyhow`.
+//! The tool shares the verifier (`tally`) to check the record before it
+//! decrypts and to recompute the tally from it, and `urna-keyfile` for its
+//! key file; the auditor's tool does not depend on it. Only the binary
+//! (`src/main.rs`) turns [`TrusteeError`] into `anyhow`.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod commands;
 pub mod messages;
@@ -67,7 +75,7 @@ pub enum TrusteeError {
     KeyFile(#[from] urna_keyfile::Error),
     /// The key file has no key share yet.
     #[error(
-        "this key file holds no key share yet: finish the key ceremony (`tally trustee round4`) \
+        "this key file holds no key share yet: finish the key ceremony (`urna-trustee round4`) \
          with this key file first"
     )]
     NoKeyShare,

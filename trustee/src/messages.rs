@@ -20,7 +20,7 @@ use urna_crypto::dkg::{
 use urna_crypto::Error;
 use urna_election::entry::MAX_CEREMONY_MESSAGE;
 
-use super::TrusteeError;
+use crate::TrusteeError;
 
 /// The file extension of a posted ceremony message.
 pub const MESSAGE_EXTENSION: &str = "msg";
