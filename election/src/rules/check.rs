@@ -8,33 +8,33 @@ use std::fmt;
 /// One check of `spec/record.md` §10.2, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Check {
-    /// (R1) record format and canonical entry encodings.
+    /// spec/record.md §10.2 (R1): record format and canonical entry encodings.
     R1,
-    /// (R2) parameters; manifest valid and signed by its organizer.
+    /// spec/record.md §10.2 (R2): parameters; manifest valid and signed by its organizer.
     R2,
-    /// (R3) the trustee ceremony.
+    /// spec/record.md §10.2 (R3): the trustee ceremony.
     R3,
-    /// (R4) credential list and replacements.
+    /// spec/record.md §10.2 (R4): credential list and replacements.
     R4,
-    /// (R5) the opening.
+    /// spec/record.md §10.2 (R5): the opening.
     R5,
-    /// (R6) ballots.
+    /// spec/record.md §10.2 (R6): ballots.
     R6,
-    /// (R7) no repeated ciphertext.
+    /// spec/record.md §10.2 (R7): no repeated ciphertext.
     R7,
-    /// (R8) the re-voting rule.
+    /// spec/record.md §10.2 (R8): the re-voting rule.
     R8,
-    /// (R9) audited ballots.
+    /// spec/record.md §10.2 (R9): audited ballots.
     R9,
-    /// (R10) homomorphic aggregation.
+    /// spec/record.md §10.2 (R10): homomorphic aggregation.
     R10,
-    /// (R11) decryption shares and the quorum decryption.
+    /// spec/record.md §10.2 (R11): decryption shares and the quorum decryption.
     R11,
-    /// (R12) the announced result.
+    /// spec/record.md §10.2 (R12): the announced result.
     R12,
-    /// (R13) the log's signed tree heads.
+    /// spec/record.md §10.2 (R13): the log's signed tree heads.
     R13,
-    /// (R14) the closing.
+    /// spec/record.md §10.2 (R14): the closing.
     R14,
 }
 
