@@ -1,7 +1,7 @@
 //! The HTTP API (`spec/api.md`), by concern: the routes, request decoding
 //! and the middleware stack (body limits, timeouts, security headers, JSON
-//! errors for every refusal) here; submissions in [`submit`], the read
-//! path and proofs in [`read`], the record stream in [`record`].
+//! errors for every refusal) here; submissions in `submit`, the read path
+//! and proofs in `read`, the record stream in `record`.
 //!
 //! Privacy (docs/attacks.md C7): no handler sees the peer address (no
 //! `ConnectInfo`), nothing logs headers, and no request is logged with

@@ -10,8 +10,9 @@
 //! - a new head must extend the last verified one: the consistency proof
 //!   the upstream serves is checked (`spec/log.md` §8, (L17)–(L21));
 //! - every new entry is applied to the same election state machine the
-//!   board runs ([`Machine`]): decoding, canonical form, lifecycle,
-//!   signatures and every ballot proof (`trusted = false`);
+//!   board runs ([`Machine`](crate::machine::Machine)): decoding,
+//!   canonical form, lifecycle, signatures and every ballot proof
+//!   (`trusted = false`);
 //! - the recomputed Merkle root over all entries must equal the signed
 //!   root (M2); only then are entries and the board's own head committed
 //!   and served. The mirror signs no tree head: the record it serves is
