@@ -17,8 +17,8 @@ use crate::receipt::BoardReceipt;
 /// Submissions take the canonical log-entry bytes (`spec/record.md` §6.1)
 /// and must be idempotent: the same bytes twice give the same receipt
 /// (docs/attacks.md B3). Errors the board answers with its own code are
-/// [`ClientError::Board`]; failures to get an answer are
-/// [`ClientError::Transport`] (retry with the same bytes).
+/// [`crate::ClientError::Board`]; failures to get an answer are
+/// [`crate::ClientError::Transport`] (retry with the same bytes).
 pub trait BoardApi {
     /// The board's Ed25519 public key.
     fn board_key(&self) -> Result<BoardPublicKey>;
