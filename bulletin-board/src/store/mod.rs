@@ -1,6 +1,10 @@
-//! Storage behind one trait ([`Store`]) with two implementations over sqlx:
-//! SQLite ([`sqlite::SqliteStore`], WAL + `synchronous=FULL`, the embedded
-//! default) and PostgreSQL ([`postgres::PgStore`], `synchronous_commit=on`).
+//! Storage behind one trait ([`Store`]) with one implementation over sqlx,
+//! [`SqlStore`], for both databases: SQLite ([`sqlite::SqliteStore`], WAL +
+//! `synchronous=FULL`, the embedded default) and PostgreSQL
+//! ([`postgres::PgStore`], `synchronous_commit=on`). The queries are written
+//! once (`sql.rs`); what the databases do differently (connection settings,
+//! migrations, the sequencer lock, batch inserts) is the [`Dialect`] trait
+//! (`dialect.rs`).
 //!
 //! Every query is a runtime `sqlx::query(..).bind(..)`: no input is ever
 //! formatted into SQL (docs/attacks.md F9). The log tables are append-only
@@ -18,8 +22,25 @@
 use std::future::Future;
 use std::pin::Pin;
 
-pub mod postgres;
-pub mod sqlite;
+mod dialect;
+mod sql;
+#[cfg(test)]
+mod tests;
+
+pub use dialect::Dialect;
+pub use sql::{ReadRow, SqlStore};
+
+/// `SqliteStore`: the one store over SQLite, by the name callers use.
+pub mod sqlite {
+    /// The store over SQLite.
+    pub type SqliteStore = super::SqlStore<sqlx::Sqlite>;
+}
+
+/// `PgStore`: the one store over PostgreSQL, by the name callers use.
+pub mod postgres {
+    /// The store over PostgreSQL.
+    pub type PgStore = super::SqlStore<sqlx::Postgres>;
+}
 
 /// A boxed `Send` future (keeps [`Store`] object-safe without a macro crate).
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,76 +1,137 @@
-//! PostgreSQL storage: `synchronous_commit=on` on every connection (a
-//! reported commit survives a crash, docs/attacks.md F1), bulk inserts with
-//! `UNNEST` (one round trip per table per batch), and a session advisory
-//! lock held for the life of the store, so that two boards never sequence
-//! the same database (docs/design.md: the sequencer role; docs/attacks.md E6).
+//! The one store: every query of [`Store`] written once, generic over the
+//! sqlx database, with what differs between SQLite and PostgreSQL behind
+//! [`Dialect`] (`dialect.rs`).
+//!
+//! Why a generic over `sqlx::Database` rather than sqlx's `Any` driver or a
+//! macro: `Any` (sqlx 0.8) has no array types, so PostgreSQL would lose its
+//! one-statement `UNNEST` batch insert; its connect options are a URL only,
+//! so WAL, `synchronous=FULL`, foreign keys, the busy timeout and
+//! `synchronous_commit` would move into URL parameters and after-connect
+//! hooks; it does not rewrite placeholders either; and it decodes through a
+//! runtime value enum. A macro would keep two expanded copies and hide the
+//! shared code from rustfmt and from type errors at its definition. The
+//! generic is checked once against the exact column types both drivers
+//! need, each instance is the native driver, and the differences are one
+//! trait with two implementations.
 
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use sqlx::{Connection, PgPool, Row};
-use tokio::sync::Mutex;
-
+use super::dialect::Dialect;
 use super::{evidence_digest, EvidenceRow, RelayCounts, RelayOutcome, RelayRow};
 use super::{
     to_32, to_i64, to_u64, BallotRow, BoxFut, ElectionCommit, Store, StoreError, StoreResult,
     StoredEntry, StoredHead,
 };
 
-/// Key of the advisory lock that makes this process the database's sequencer.
-const SEQUENCER_LOCK: i64 = 0x75726e61_626f6172; // "urnaboar"
-
-/// The PostgreSQL store.
+/// The board's store over database `D` ([`super::sqlite::SqliteStore`],
+/// [`super::postgres::PgStore`]).
 #[derive(Debug)]
-pub struct PgStore {
-    pool: PgPool,
-    /// Holds the session advisory lock; dropping it releases the lock.
-    _lock: Mutex<PgConnection>,
+pub struct SqlStore<D: Dialect> {
+    pool: Pool<D>,
+    /// What the dialect holds for the life of the store (the sequencer lock).
+    _guard: D::Guard,
 }
 
-impl PgStore {
-    /// Connect, take the sequencer lock and migrate.
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
-        let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
-        let mut lock = PgConnection::connect_with(&opts).await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(SEQUENCER_LOCK)
-            .fetch_one(&mut lock)
-            .await?;
-        if !got {
-            anyhow::bail!(
-                "another board process holds the sequencer lock of this database; refusing to start (a second sequencer would fork the log)"
-            );
+impl<D: Dialect> Clone for SqlStore<D>
+where
+    D::Guard: Clone,
+{
+    fn clone(&self) -> Self {
+        SqlStore {
+            pool: self.pool.clone(),
+            _guard: self._guard.clone(),
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PgStore {
+    }
+}
+
+impl<D: Dialect> SqlStore<D> {
+    /// Connect, take the dialect's guard (PostgreSQL: the sequencer lock)
+    /// and migrate. SQLite takes `sqlite://path`, `sqlite:path` or a plain
+    /// path, and creates the file if missing.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let (pool, guard) = D::connect(url).await?;
+        Ok(SqlStore {
             pool,
-            _lock: Mutex::new(lock),
+            _guard: guard,
         })
     }
 
     /// The pool (tests inspect the schema through it).
-    pub fn pool(&self) -> &PgPool {
+    pub fn pool(&self) -> &Pool<D> {
         &self.pool
     }
 }
 
-impl Store for PgStore {
+/// Typed column reads, by name: BIGINT, TEXT, BLOB/BYTEA, BOOLEAN.
+pub trait ReadRow {
+    /// A BIGINT column.
+    fn int(&self, col: &str) -> StoreResult<i64>;
+    /// A nullable BIGINT column (from a LEFT JOIN).
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
+    /// A TEXT column.
+    fn text(&self, col: &str) -> StoreResult<String>;
+    /// A BLOB/BYTEA column.
+    fn bytes(&self, col: &str) -> StoreResult<Vec<u8>>;
+    /// A BOOLEAN column.
+    fn flag(&self, col: &str) -> StoreResult<bool>;
+
+    /// A non-negative BIGINT column.
+    fn uint(&self, col: &str) -> StoreResult<u64> {
+        to_u64(self.int(col)?)
+    }
+    /// A 32-byte BLOB/BYTEA column.
+    fn bytes32(&self, col: &str, what: &str) -> StoreResult<[u8; 32]> {
+        to_32(&self.bytes(col)?, what)
+    }
+}
+
+impl<R: Row> ReadRow for R
+where
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        Ok(self.try_get(col)?)
+    }
+    fn text(&self, col: &str) -> StoreResult<String> {
+        Ok(self.try_get(col)?)
+    }
+    fn bytes(&self, col: &str) -> StoreResult<Vec<u8>> {
+        Ok(self.try_get(col)?)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+impl<D: Dialect> Store for SqlStore<D>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'q> i64: Encode<'q, D> + Type<D>,
+    for<'q> bool: Encode<'q, D> + Type<D>,
+    for<'q> &'q str: Encode<'q, D> + Type<D>,
+    for<'q> Option<&'q str>: Encode<'q, D> + Type<D>,
+    for<'q> &'q [u8]: Encode<'q, D> + Type<D>,
+    D::Row: ReadRow,
+{
     fn init_board_key<'a>(&'a self, public: [u8; 32]) -> BoxFut<'a, StoreResult<()>> {
         Box::pin(async move {
             sqlx::query("INSERT INTO board_meta (name, value) VALUES ('board_key', $1) ON CONFLICT (name) DO NOTHING")
-                .bind(public.to_vec())
+                .bind(&public[..])
                 .execute(&self.pool)
                 .await?;
             let row = sqlx::query("SELECT value FROM board_meta WHERE name = 'board_key'")
                 .fetch_one(&self.pool)
                 .await?;
-            let stored: Vec<u8> = row.try_get("value")?;
+            let stored = row.bytes("value")?;
             if stored != public {
                 return Err(StoreError::Integrity(format!(
                     "this database belongs to board key {}, not {}",
@@ -87,9 +148,7 @@ impl Store for PgStore {
             let rows = sqlx::query("SELECT id FROM elections ORDER BY created_at_ms, id")
                 .fetch_all(&self.pool)
                 .await?;
-            rows.iter()
-                .map(|r| r.try_get::<String, _>("id").map_err(StoreError::from))
-                .collect()
+            rows.iter().map(|r| r.text("id")).collect()
         })
     }
 
@@ -100,8 +159,10 @@ impl Store for PgStore {
         end: u64,
     ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>> {
         Box::pin(async move {
+            // The tag column is SMALLINT on PostgreSQL, INTEGER on SQLite:
+            // read both as BIGINT.
             let rows = sqlx::query(
-                "SELECT seq, tag, bytes, leaf_hash FROM entries WHERE election = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+                "SELECT seq, CAST(tag AS BIGINT) AS tag, bytes, leaf_hash FROM entries WHERE election = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
             )
             .bind(election)
             .bind(to_i64(start)?)
@@ -111,11 +172,11 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| {
                     Ok(StoredEntry {
-                        seq: to_u64(r.try_get("seq")?)?,
-                        tag: u8::try_from(r.try_get::<i16, _>("tag")?)
+                        seq: r.uint("seq")?,
+                        tag: u8::try_from(r.int("tag")?)
                             .map_err(|_| StoreError::Integrity("entry tag".into()))?,
-                        bytes: r.try_get("bytes")?,
-                        leaf_hash: to_32(&r.try_get::<Vec<u8>, _>("leaf_hash")?, "leaf hash")?,
+                        bytes: r.bytes("bytes")?,
+                        leaf_hash: r.bytes32("leaf_hash", "leaf hash")?,
                     })
                 })
                 .collect()
@@ -138,8 +199,8 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| {
                     Ok(StoredHead {
-                        tree_size: to_u64(r.try_get("tree_size")?)?,
-                        head: r.try_get("head")?,
+                        tree_size: r.uint("tree_size")?,
+                        head: r.bytes("head")?,
                     })
                 })
                 .collect()
@@ -157,14 +218,11 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| {
                     Ok(BallotRow {
-                        tracking_code: to_32(
-                            &r.try_get::<Vec<u8>, _>("tracking_code")?,
-                            "tracking code",
-                        )?,
-                        seq: to_u64(r.try_get("seq")?)?,
-                        credential: to_32(&r.try_get::<Vec<u8>, _>("credential")?, "credential")?,
-                        spoiled: r.try_get("spoiled")?,
-                        accepted_at_ms: to_u64(r.try_get("accepted_at_ms")?)?,
+                        tracking_code: r.bytes32("tracking_code", "tracking code")?,
+                        seq: r.uint("seq")?,
+                        credential: r.bytes32("credential", "credential")?,
+                        spoiled: r.flag("spoiled")?,
+                        accepted_at_ms: r.uint("accepted_at_ms")?,
                     })
                 })
                 .collect()
@@ -179,74 +237,27 @@ impl Store for PgStore {
                     sqlx::query(
                         "INSERT INTO elections (id, manifest_hash, created_at_ms) VALUES ($1, $2, $3)",
                     )
-                    .bind(&c.election)
-                    .bind(hash.to_vec())
+                    .bind(c.election.as_str())
+                    .bind(&hash[..])
                     .bind(to_i64(c.now_ms)?)
                     .execute(&mut *tx)
                     .await?;
                 }
-                if !c.entries.is_empty() {
-                    let seqs = c
-                        .entries
-                        .iter()
-                        .map(|e| to_i64(e.seq))
-                        .collect::<StoreResult<Vec<i64>>>()?;
-                    let tags: Vec<i16> = c.entries.iter().map(|e| i16::from(e.tag)).collect();
-                    let bytes: Vec<Vec<u8>> = c.entries.iter().map(|e| e.bytes.clone()).collect();
-                    let leaves: Vec<Vec<u8>> =
-                        c.entries.iter().map(|e| e.leaf_hash.to_vec()).collect();
-                    sqlx::query(
-                        "INSERT INTO entries (election, seq, tag, bytes, leaf_hash) \
-                         SELECT $1, s, t, b, l FROM UNNEST($2::bigint[], $3::smallint[], $4::bytea[], $5::bytea[]) AS u(s, t, b, l)",
-                    )
-                    .bind(&c.election)
-                    .bind(seqs)
-                    .bind(tags)
-                    .bind(bytes)
-                    .bind(leaves)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                if !c.ballots.is_empty() {
-                    let codes: Vec<Vec<u8>> =
-                        c.ballots.iter().map(|b| b.tracking_code.to_vec()).collect();
-                    let seqs = c
-                        .ballots
-                        .iter()
-                        .map(|b| to_i64(b.seq))
-                        .collect::<StoreResult<Vec<i64>>>()?;
-                    let creds: Vec<Vec<u8>> =
-                        c.ballots.iter().map(|b| b.credential.to_vec()).collect();
-                    let spoiled: Vec<bool> = c.ballots.iter().map(|b| b.spoiled).collect();
-                    let times = c
-                        .ballots
-                        .iter()
-                        .map(|b| to_i64(b.accepted_at_ms))
-                        .collect::<StoreResult<Vec<i64>>>()?;
-                    sqlx::query(
-                        "INSERT INTO ballots (election, tracking_code, seq, credential, spoiled, accepted_at_ms) \
-                         SELECT $1, c, s, k, p, t FROM UNNEST($2::bytea[], $3::bigint[], $4::bytea[], $5::boolean[], $6::bigint[]) AS u(c, s, k, p, t)",
-                    )
-                    .bind(&c.election)
-                    .bind(codes)
-                    .bind(seqs)
-                    .bind(creds)
-                    .bind(spoiled)
-                    .bind(times)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                D::insert_entries(&mut *tx, &c.election, &c.entries).await?;
+                D::insert_ballots(&mut *tx, &c.election, &c.ballots).await?;
                 sqlx::query(
                     "INSERT INTO tree_heads (election, tree_size, timestamp_ms, head) VALUES ($1, $2, $3, $4)",
                 )
-                .bind(&c.election)
+                .bind(c.election.as_str())
                 .bind(to_i64(c.head.tree_size)?)
                 .bind(to_i64(c.head_timestamp_ms)?)
-                .bind(&c.head.head)
+                .bind(c.head.head.as_slice())
                 .execute(&mut *tx)
                 .await?;
             }
-            // Durable on return: synchronous_commit=on waits for the WAL flush.
+            // Durable on return: SQLite's WAL + synchronous=FULL fsyncs the
+            // WAL at commit; PostgreSQL's synchronous_commit=on waits for
+            // the WAL flush.
             tx.commit().await?;
             Ok(())
         })
@@ -258,19 +269,20 @@ impl Store for PgStore {
             Ok(())
         })
     }
+
     fn relay_enqueue<'a>(&'a self, row: &'a RelayRow) -> BoxFut<'a, StoreResult<bool>> {
         Box::pin(async move {
             let r = sqlx::query(
                 "INSERT INTO relay_queue (election, tracking_code, entry, received_ms, promise) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (election, tracking_code) DO NOTHING",
             )
-            .bind(&row.election)
-            .bind(row.tracking_code.to_vec())
-            .bind(&row.entry)
+            .bind(row.election.as_str())
+            .bind(&row.tracking_code[..])
+            .bind(row.entry.as_slice())
             .bind(to_i64(row.received_ms)?)
-            .bind(&row.promise)
+            .bind(row.promise.as_slice())
             .execute(&self.pool)
             .await?;
-            Ok(r.rows_affected() == 1)
+            Ok(D::rows_affected(&r) == 1)
         })
     }
 
@@ -280,7 +292,7 @@ impl Store for PgStore {
     ) -> BoxFut<'a, StoreResult<Vec<RelayRow>>> {
         Box::pin(async move {
             let rows = sqlx::query(
-                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE ($1::TEXT IS NULL OR q.election = $2) ORDER BY q.received_ms, q.tracking_code",
+                "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE (CAST($1 AS TEXT) IS NULL OR q.election = $2) ORDER BY q.received_ms, q.tracking_code",
             )
             .bind(election)
             .bind(election)
@@ -300,7 +312,7 @@ impl Store for PgStore {
                 "SELECT q.election, q.tracking_code, q.entry, q.received_ms, q.promise, o.delivered, o.detail, o.at_ms FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code WHERE q.election = $1 AND q.tracking_code = $2",
             )
             .bind(election)
-            .bind(tracking_code.to_vec())
+            .bind(&tracking_code[..])
             .fetch_optional(&self.pool)
             .await?;
             row.as_ref().map(relay_row).transpose()
@@ -328,10 +340,10 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| {
                     Ok((
-                        r.try_get("election")?,
-                        to_u64(r.try_get("queued")?)?,
-                        to_u64(r.try_get("delivered")?)?,
-                        to_u64(r.try_get("refused")?)?,
+                        r.text("election")?,
+                        r.uint("queued")?,
+                        r.uint("delivered")?,
+                        r.uint("refused")?,
                     ))
                 })
                 .collect()
@@ -349,9 +361,9 @@ impl Store for PgStore {
                 "INSERT INTO relay_outcomes (election, tracking_code, delivered, detail, at_ms) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (election, tracking_code) DO NOTHING",
             )
             .bind(election)
-            .bind(tracking_code.to_vec())
+            .bind(&tracking_code[..])
             .bind(i64::from(outcome.delivered))
-            .bind(&outcome.detail)
+            .bind(outcome.detail.as_str())
             .bind(to_i64(outcome.at_ms)?)
             .execute(&self.pool)
             .await?;
@@ -361,17 +373,18 @@ impl Store for PgStore {
 
     fn add_evidence<'a>(&'a self, row: &'a EvidenceRow) -> BoxFut<'a, StoreResult<bool>> {
         Box::pin(async move {
+            let digest = evidence_digest(&row.evidence);
             let r = sqlx::query(
                 "INSERT INTO evidence (digest, election, kind, found_ms, evidence) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (digest) DO NOTHING",
             )
-            .bind(evidence_digest(&row.evidence))
-            .bind(&row.election)
-            .bind(&row.kind)
+            .bind(digest.as_slice())
+            .bind(row.election.as_str())
+            .bind(row.kind.as_str())
             .bind(to_i64(row.found_ms)?)
-            .bind(&row.evidence)
+            .bind(row.evidence.as_slice())
             .execute(&self.pool)
             .await?;
-            Ok(r.rows_affected() == 1)
+            Ok(D::rows_affected(&r) == 1)
         })
     }
 
@@ -385,10 +398,10 @@ impl Store for PgStore {
             rows.iter()
                 .map(|r| {
                     Ok(EvidenceRow {
-                        election: r.try_get("election")?,
-                        kind: r.try_get("kind")?,
-                        found_ms: to_u64(r.try_get("found_ms")?)?,
-                        evidence: r.try_get("evidence")?,
+                        election: r.text("election")?,
+                        kind: r.text("kind")?,
+                        found_ms: r.uint("found_ms")?,
+                        evidence: r.bytes("evidence")?,
                     })
                 })
                 .collect()
@@ -396,22 +409,21 @@ impl Store for PgStore {
     }
 }
 
-fn relay_row(r: &sqlx::postgres::PgRow) -> StoreResult<RelayRow> {
-    let delivered: Option<i64> = r.try_get("delivered")?;
-    let outcome = match delivered {
+fn relay_row(r: &impl ReadRow) -> StoreResult<RelayRow> {
+    let outcome = match r.opt_int("delivered")? {
         None => None,
         Some(d) => Some(RelayOutcome {
             delivered: d == 1,
-            detail: r.try_get("detail")?,
-            at_ms: to_u64(r.try_get("at_ms")?)?,
+            detail: r.text("detail")?,
+            at_ms: r.uint("at_ms")?,
         }),
     };
     Ok(RelayRow {
-        election: r.try_get("election")?,
-        tracking_code: to_32(&r.try_get::<Vec<u8>, _>("tracking_code")?, "tracking code")?,
-        entry: r.try_get("entry")?,
-        received_ms: to_u64(r.try_get("received_ms")?)?,
-        promise: r.try_get("promise")?,
+        election: r.text("election")?,
+        tracking_code: r.bytes32("tracking_code", "tracking code")?,
+        entry: r.bytes("entry")?,
+        received_ms: r.uint("received_ms")?,
+        promise: r.bytes("promise")?,
         outcome,
     })
 }
