@@ -253,7 +253,7 @@ fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
 
     // The trustees' ceremony (in memory here; `urna-trustee` runs it from files).
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, shares) = tally::sample::run_ceremony(&params, &mut OsRng)?;
+    let (messages, shares) = urna_sim::sample::run_ceremony(&params, &mut OsRng)?;
     for m in &messages {
         post(base, &id, &Entry::Ceremony(m.to_bytes()))?;
     }

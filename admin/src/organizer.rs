@@ -13,6 +13,7 @@ use rand_core::OsRng;
 use tally::board_client::BoardClient;
 use urna_crypto::{PublicKey, SecretKey};
 use urna_election::entry::{sign_manifest, verify_manifest_signature};
+use urna_election::record::{Frame, RecordReader};
 use urna_election::{ElectionResult, Entry, Hash32, Manifest, Phase, StateChange};
 use voter_client::election::{bundle_fingerprint, short_fingerprint, ElectionBundle};
 
@@ -219,8 +220,7 @@ pub fn publish(
         )));
     };
     // The manifest from the record just verified: no second download.
-    let entries = tally::sample::read_entries(&record[..])
-        .map_err(|e| AdminError::Election(format!("the record: {e}")))?;
+    let entries = record_entries(&record)?;
     let manifest = signed_manifest(&entries, election, client.base())?;
     let sk = unlock(key, Role::Organizer, passphrase_file)?;
     check_organizer(&manifest, &sk, key)?;
@@ -232,6 +232,20 @@ pub fn publish(
     ));
     client.post_entry(election, &entry.to_bytes())?;
     Ok((manifest, totals))
+}
+
+/// The entries of a record, in log order (its tree heads and board key
+/// dropped).
+fn record_entries(record: &[u8]) -> Result<Vec<Vec<u8>>> {
+    let bad = |e: urna_election::ElectionError| AdminError::Election(format!("the record: {e}"));
+    let mut reader = RecordReader::new(record).map_err(bad)?;
+    let mut entries = Vec::new();
+    while let Some(frame) = reader.next_frame().map_err(bad)? {
+        if let Frame::Entry(bytes) = frame {
+            entries.push(bytes);
+        }
+    }
+    Ok(entries)
 }
 
 /// The short and full forms of a fingerprint, for announcements.

@@ -1,17 +1,17 @@
 //! The board and the verifier drive one rule-book (`urna_election::rules`);
 //! this test checks that they cannot drift apart in the direction that
 //! matters: every tampered record of the verifier's mutant suite
-//! (`tally::mutants`), replayed through the board's intake
+//! (`urna_sim::mutants`), replayed through the board's intake
 //! (`urna_board::replay::check_log`, the path a mirror's catch-up
 //! takes), is refused at the same log index the verifier names first —
 //! so the board never accepts an entry that would make its own record
 //! fail `tally verify`. The honest sample goes through untouched.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use tally::mutants::ENTRY_MUTANTS;
-use tally::sample::{read_entries, write_entries, write_sample, SampleOptions, SampleSummary};
 use tally::verify::verify_record;
 use urna_board::replay::check_log;
+use urna_sim::mutants::ENTRY_MUTANTS;
+use urna_sim::sample::{read_entries, write_entries, write_sample, SampleOptions, SampleSummary};
 
 fn sample() -> (Vec<Vec<u8>>, SampleSummary) {
     let mut out = Vec::new();

@@ -417,7 +417,7 @@ async fn e11_mirror_copies_and_rechecks_a_whole_election() {
     let report = tally::verify::verify_record(&rec.body[..], None);
     assert!(report.ok(), "{:?}", report.failures);
     assert_eq!(
-        tally::sample::read_entries(&rec.body[..]).unwrap(),
+        urna_sim::sample::read_entries(&rec.body[..]).unwrap(),
         s.entries
     );
     // The mirror takes no ballot after the close (the cut-off, K2).

@@ -95,7 +95,10 @@ async fn happy_path_record_verifies(backend: Backend) {
     let report = tally::verify::verify_record(&record[..], None);
     assert!(report.ok(), "{:?}", report.failures);
     assert_eq!(report.entries, s.entries.len() as u64);
-    assert_eq!(tally::sample::read_entries(&record[..]).unwrap(), s.entries);
+    assert_eq!(
+        urna_sim::sample::read_entries(&record[..]).unwrap(),
+        s.entries
+    );
 
     // Entries by range.
     let page = b
@@ -288,7 +291,7 @@ async fn b09_ballot_for_another_election_refused(backend: Backend) {
     let other =
         urna_election::ElectionContext::new(s.manifest.clone(), s.ctx.election_key().clone(), list)
             .unwrap();
-    let choice = tally::sample::choices_for(s.shape, 0, 0);
+    let choice = urna_sim::sample::choices_for(s.shape, 0, 0);
     let (ballot, _) =
         urna_election::EncryptedBallot::encrypt(&other, &s.secrets.voters[0], &choice, &mut OsRng)
             .unwrap();
@@ -312,7 +315,7 @@ async fn c01_unknown_credential_refused(backend: Backend) {
     let s = sample();
     post_all(&b, &s.id, s.setup(), 0).await;
     let stranger = SecretKey::generate(&mut OsRng);
-    let choice = tally::sample::choices_for(s.shape, 0, 0);
+    let choice = urna_sim::sample::choices_for(s.shape, 0, 0);
     let (ballot, _) =
         urna_election::EncryptedBallot::encrypt(&s.ctx, &stranger, &choice, &mut OsRng).unwrap();
     let path = format!("/api/elections/{}/ballots", s.id);

@@ -8,14 +8,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod bench;
 pub mod board_client;
 pub mod ceremony;
 pub mod cli;
-pub mod demo;
 pub mod evidence;
-pub mod mutants;
 pub mod report;
-pub mod sample;
 pub mod treehead;
 pub mod verify;

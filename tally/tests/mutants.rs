@@ -7,12 +7,12 @@
 
 use std::path::PathBuf;
 
-use tally::mutants::ENTRY_MUTANTS;
 use tally::report::Report;
-use tally::sample::{read_entries, write_entries, write_sample, SampleOptions, SampleSummary};
 use tally::verify::verify_record;
 use urna_election::entry::tag;
 use urna_election::Entry;
+use urna_sim::mutants::ENTRY_MUTANTS;
+use urna_sim::sample::{read_entries, write_entries, write_sample, SampleOptions, SampleSummary};
 
 fn sample() -> (Vec<u8>, SampleSummary) {
     let mut out = Vec::new();
@@ -74,7 +74,7 @@ fn committed_sample_is_reproducible_and_verifies() {
     );
 }
 
-/// Every entry-level mutant of `tally::mutants` fails its check (and,
+/// Every entry-level mutant of `urna_sim::mutants` fails its check (and,
 /// where the mutant is that precise, only it).
 #[test]
 fn every_entry_mutant_fails_its_check() {
@@ -140,7 +140,7 @@ fn c02_valid_replacement_before_the_opening_changes_the_fingerprint() {
     // fingerprint (R5) — so a replacement cannot be slipped in unnoticed.
     let (bytes, s) = sample();
     let mut entries = read_entries(&bytes[..]).unwrap();
-    tally::mutants::c02_valid_replacement_before_the_opening(&mut entries, &s);
+    urna_sim::mutants::c02_valid_replacement_before_the_opening(&mut entries, &s);
     let r = verify_entries(&entries, &s);
     assert_eq!(r.credentials_replaced, 1);
     assert!(r.failed_checks().contains(&"R5"), "{:#?}", r.failures);

@@ -12,13 +12,13 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use rand_core::OsRng;
-use tally::sample::{
-    read_entries, sample_manifest, write_closed_election, write_entries, ExternalCeremony,
-    SampleOptions,
-};
 use urna_crypto::SecretKey;
 use urna_election::{ElectionResult, Entry};
 use urna_keyfile::trustee::{KeyFile, KeyFileHeader};
+use urna_sim::sample::{
+    read_entries, sample_manifest, write_closed_election, write_entries, ExternalCeremony,
+    SampleOptions,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_urna-trustee");
 const WRONG_PASSPHRASE: &str = "wrong passphrase, or the key file was modified";

@@ -1,6 +1,6 @@
 //! Tampered election records, one per verification check
 //! (spec/record.md §10.2): the entry-level mutants that both the
-//! verifier's mutant suite (`tests/mutants.rs`) and the board's
+//! verifier's mutant suite (`tally/tests/mutants.rs`) and the board's
 //! differential test (`bulletin-board/tests/differential.rs`) replay.
 //! Each mutant is what a lying party could produce: entries re-signed by
 //! the roles' keys where that party holds them, so that only the targeted

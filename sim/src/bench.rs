@@ -1,4 +1,4 @@
-//! The Urna side of `bench/run` (hidden command `tally bench-encrypt`):
+//! The Urna side of `bench/run` (`urna-sim bench-encrypt`):
 //! one election of the benchmark shape (one approval contest, 5 options,
 //! choose 0 to 2; 2-of-3 trustees from a real ceremony; `n` credentials),
 //! timed step by step in memory on every core:
@@ -12,7 +12,7 @@
 //!    decryptions, their verification and combination, the discrete logs.
 //!
 //! The whole record (tree heads, parsing, every rule) is timed separately
-//! by `bench/run` with `tally sample` and `tally verify`.
+//! by `bench/run` with `urna-sim sample` and `tally verify`.
 
 use std::time::{Duration, Instant};
 
@@ -156,9 +156,9 @@ pub fn run(n: usize) -> anyhow::Result<BenchReport> {
     let organizer = SecretKey::generate(&mut OsRng);
     let authority = SecretKey::generate(&mut OsRng);
     let manifest = sample_manifest(&opts, &organizer.public_key(), &authority.public_key())?;
-    let params = crate::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
+    let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
     let (messages, key_shares) = ceremony(&params)?;
-    let keys = crate::ceremony::derive_keys(&manifest, &messages).map_err(|e| anyhow!(e))?;
+    let keys = tally::ceremony::derive_keys(&manifest, &messages).map_err(|e| anyhow!(e))?;
     let voter_keys: Vec<SecretKey> = (0..n)
         .into_par_iter()
         .map_init(fresh_rng, |rng, _| SecretKey::generate(rng))

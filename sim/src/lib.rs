@@ -1,0 +1,22 @@
+//! Urna's development tools: everything that plays every role of an
+//! election in one process, for tests, benchmarks and demonstrations.
+//! Nothing here is used to run or check a real election, and none of it is
+//! a dependency of the verifier (`tally`), which only tests with it.
+//!
+//! - [`sample`]: complete election records (the sample record in
+//!   `spec/samples/`, the records of the board's and verifier's tests, the
+//!   verifier benchmark's records): `urna-sim sample`;
+//! - [`mutants`]: tampered records, one per verification check, replayed
+//!   by the verifier's mutant suite and the board's differential test;
+//! - [`demo`]: the end-to-end crypto demo, `urna-sim demo`;
+//! - [`bench`](mod@bench): the Urna side of `bench/run`, `urna-sim bench-encrypt`.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod bench;
+pub mod demo;
+pub mod mutants;
+pub mod sample;
