@@ -83,6 +83,9 @@ pub fn lookup(reg: &Registry, id: &str) -> Option<Arc<Shared>> {
 /// The answer to a submission.
 pub type Reply = oneshot::Sender<Result<Receipt, ApiError>>;
 
+/// A staged outcome and where its answer goes, once the commit is decided.
+type Answer = (Reply, Result<Staged, ApiError>);
+
 /// A submission for the sequencer (already decoded and canonical).
 pub enum Command {
     /// Create an election from its manifest entry.
@@ -467,8 +470,8 @@ impl Sequencer {
         items: Vec<Item>,
         verdicts: &mut HashMap<usize, Result<(), ElectionError>>,
         now: u64,
-    ) -> (Vec<(Reply, Result<Staged, ApiError>)>, Vec<String>) {
-        let mut staged: Vec<(Reply, Result<Staged, ApiError>)> = Vec::with_capacity(items.len());
+    ) -> (Vec<Answer>, Vec<String>) {
+        let mut staged: Vec<Answer> = Vec::with_capacity(items.len());
         let mut touched: Vec<String> = Vec::new();
         for (i, it) in items.into_iter().enumerate() {
             let kind = kind_name(&it.entry);
@@ -550,7 +553,7 @@ impl Sequencer {
     /// Step 4: publish the committed state to handlers, then answer.
     fn publish_and_answer(
         &mut self,
-        staged: Vec<(Reply, Result<Staged, ApiError>)>,
+        staged: Vec<Answer>,
         touched: &[String],
     ) {
         for id in touched {
@@ -575,7 +578,7 @@ impl Sequencer {
     /// are rebuilt from the database.
     fn answer_failed_commit(
         &mut self,
-        staged: Vec<(Reply, Result<Staged, ApiError>)>,
+        staged: Vec<Answer>,
         touched: Vec<String>,
     ) {
         let touched_set: HashSet<&String> = touched.iter().collect();

@@ -191,7 +191,7 @@ pub enum Error {
         /// The trustees still qualified.
         qualified: Vec<u8>,
         /// Every excluded trustee with the reason.
-        disqualified: Vec<crate::dkg::Disqualification>,
+        disqualified: Vec<Disqualification>,
     },
     /// Qualified trustees whose certificate of the ceremony transcript is
     /// missing or differs from ours (a split view, docs/attacks.md D6).
@@ -262,3 +262,24 @@ impl Error {
 
 /// Shorthand for this crate's results.
 pub type Result<T> = core::result::Result<T, Error>;
+
+/// A trustee excluded from the qualified set, with the reason. The evidence
+/// is in the posted messages the reason names. Defined with the errors
+/// because [`Error::DkgTooFewQualified`] carries the list (so the error
+/// module does not depend on the ceremony's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disqualification {
+    pub(crate) trustee: u8,
+    pub(crate) reason: Error,
+}
+
+impl Disqualification {
+    /// The excluded trustee.
+    pub fn trustee(&self) -> u8 {
+        self.trustee
+    }
+    /// Why (an error naming the rule broken).
+    pub fn reason(&self) -> &Error {
+        &self.reason
+    }
+}

@@ -12,7 +12,6 @@ use urna_log::{
 
 use crate::machine::{kind_of_bytes, Machine};
 use crate::sequencer::{load_election, lookup, now_ms};
-use crate::store::Store;
 
 use super::{MirrorError, MirrorState, Upstream};
 

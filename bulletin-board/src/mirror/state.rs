@@ -9,7 +9,7 @@ use urna_log::{BoardPublicKey, Evidence, EvidenceKind};
 use crate::machine::Machine;
 use crate::state::AppState;
 use crate::sequencer::now_ms;
-use crate::store::{EvidenceRow, Store};
+use crate::store::EvidenceRow;
 
 use super::{MirrorError, Upstream};
 

@@ -24,30 +24,11 @@ use super::polynomial::vartime_evaluate_commitments;
 use super::{CeremonyParams, ThresholdKey};
 use crate::batch::{BatchVerifier, Item};
 use crate::elgamal::PublicKey;
-use crate::error::{Error, Result};
+use crate::error::{Disqualification, Error, Result};
 use crate::group::{GroupElement, Writer};
 
 /// Prefix of the transcript hash (spec/trustees.md §3.4 (H2)).
 pub const TRANSCRIPT_HASH_LABEL: &[u8] = b"urna/v1/dkg/transcript";
-
-/// A trustee excluded from the qualified set, with the reason. The evidence
-/// is in the posted messages the reason names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Disqualification {
-    trustee: u8,
-    reason: Error,
-}
-
-impl Disqualification {
-    /// The excluded trustee.
-    pub fn trustee(&self) -> u8 {
-        self.trustee
-    }
-    /// Why (an error naming the rule broken).
-    pub fn reason(&self) -> &Error {
-        &self.reason
-    }
-}
 
 /// The result of a ceremony, derived from the posted messages alone.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -47,9 +47,8 @@ mod trustee;
 
 use merlin::Transcript;
 
-pub use ceremony::{
-    evaluate_ceremony, verify_ceremony, CeremonyOutcome, Disqualification, TRANSCRIPT_HASH_LABEL,
-};
+pub use crate::error::Disqualification;
+pub use ceremony::{evaluate_ceremony, verify_ceremony, CeremonyOutcome, TRANSCRIPT_HASH_LABEL};
 pub use complaint::{Complaint, COMPLAINT_LABEL, COMPLAINT_LEN};
 pub use identity::{TrusteeIdentity, TrusteeKeys, IDENTITY_LEN};
 pub use messages::{
