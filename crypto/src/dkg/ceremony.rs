@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::messages::{
-    CeremonyRecord, Round1Message, Round2Message, Round3Message, Round4Message, Signed,
+    MessageBody, Round1Message, Round2Message, Round3Message, Round4Message, SignedMessage,
 };
 use super::polynomial::vartime_evaluate_commitments;
+use super::record::CeremonyRecord;
 use super::{CeremonyParams, ThresholdKey};
 use crate::batch::{BatchVerifier, Item};
 use crate::elgamal::PublicKey;
@@ -73,12 +74,12 @@ pub(crate) struct Evaluation<'a> {
 
 /// Group by sender after (M2), (M3); exact duplicates collapse; senders
 /// for which `eligible` is false are ignored (spec/trustees.md §5.6 (M6)).
-fn group<'a, M: Signed + PartialEq>(
+fn group<'a, B: MessageBody + PartialEq>(
     params: &CeremonyParams,
-    msgs: &'a [M],
+    msgs: &'a [SignedMessage<B>],
     eligible: impl Fn(u8) -> bool,
-) -> Result<BTreeMap<u8, Vec<&'a M>>> {
-    let mut by_sender: BTreeMap<u8, Vec<&'a M>> = BTreeMap::new();
+) -> Result<BTreeMap<u8, Vec<&'a SignedMessage<B>>>> {
+    let mut by_sender: BTreeMap<u8, Vec<&'a SignedMessage<B>>> = BTreeMap::new();
     for m in msgs {
         m.check_envelope(params)?;
         if !eligible(m.sender()) {
@@ -90,7 +91,7 @@ fn group<'a, M: Signed + PartialEq>(
         }
     }
     for list in by_sender.values_mut() {
-        list.sort_by_key(|m| m.encode());
+        list.sort_by_key(|m| m.to_bytes());
     }
     Ok(by_sender)
 }
@@ -130,12 +131,12 @@ fn batch_then_name<T>(
 
 /// (M4) for all messages, batched; any failure is an error, since the
 /// message cannot be attributed (spec/trustees.md §5.6 (M5)).
-fn check_signatures<M: Signed>(
+fn check_signatures<B: MessageBody>(
     params: &CeremonyParams,
-    msgs: &[&M],
-    key: impl Fn(&M) -> Option<PublicKey>,
+    msgs: &[&SignedMessage<B>],
+    key: impl Fn(&SignedMessage<B>) -> Option<PublicKey>,
 ) -> Result<()> {
-    let with_keys: Vec<(&M, PublicKey)> = msgs
+    let with_keys: Vec<(&SignedMessage<B>, PublicKey)> = msgs
         .iter()
         .filter_map(|m| key(m).map(|k| (*m, k)))
         .collect();
@@ -152,10 +153,13 @@ fn check_signatures<M: Signed>(
 
 /// Split groups into the signed list, and per sender either its one
 /// message or an equivocation disqualification (spec/trustees.md §9 (Q2)).
-fn single_or_equivocation<'a, M: Signed>(
-    groups: &BTreeMap<u8, Vec<&'a M>>,
+fn single_or_equivocation<'a, B: MessageBody>(
+    groups: &BTreeMap<u8, Vec<&'a SignedMessage<B>>>,
     excluded: &mut Vec<Disqualification>,
-) -> (Vec<&'a M>, BTreeMap<u8, &'a M>) {
+) -> (
+    Vec<&'a SignedMessage<B>>,
+    BTreeMap<u8, &'a SignedMessage<B>>,
+) {
     let mut signed = Vec::new();
     let mut single = BTreeMap::new();
     for (&sender, list) in groups {
@@ -168,7 +172,7 @@ fn single_or_equivocation<'a, M: Signed>(
                 trustee: sender,
                 reason: Error::DkgMessageInvalid {
                     trustee: sender,
-                    round: M::ROUND,
+                    round: B::ROUND,
                     reason: "two different messages in one round (equivocation)",
                 },
             }),
@@ -459,9 +463,9 @@ pub(crate) fn evaluate<'a>(
     ensure_quorum(params, &qualified, &excluded)?;
     let (joint_key, verification_keys) = derive_keys(params, &r2.accepted, &qualified)?;
     let rounds = [
-        r1.signed.iter().map(|m| m.encode()).collect(),
-        r2.signed.iter().map(|m| m.encode()).collect(),
-        r3.signed.iter().map(|m| m.encode()).collect(),
+        r1.signed.iter().map(|m| m.to_bytes()).collect(),
+        r2.signed.iter().map(|m| m.to_bytes()).collect(),
+        r3.signed.iter().map(|m| m.to_bytes()).collect(),
     ];
     let hash = transcript_hash(params, rounds, &qualified, &joint_key, &verification_keys);
     excluded.sort_by_key(|d| d.trustee);

@@ -41,6 +41,7 @@ mod identity;
 mod messages;
 mod params;
 mod polynomial;
+mod record;
 mod share;
 mod threshold;
 mod trustee;
@@ -52,10 +53,12 @@ pub use ceremony::{evaluate_ceremony, verify_ceremony, CeremonyOutcome, TRANSCRI
 pub use complaint::{Complaint, COMPLAINT_LABEL, COMPLAINT_LEN};
 pub use identity::{TrusteeIdentity, TrusteeKeys, IDENTITY_LEN};
 pub use messages::{
-    CeremonyMessage, CeremonyRecord, Round1Message, Round2Message, Round3Message, Round4Message,
+    MessageBody, Round1Body, Round1Message, Round2Body, Round2Message, Round3Body, Round3Message,
+    Round4Body, Round4Message, SignedMessage,
 };
 pub use params::{CeremonyParams, ELECTION_ID_LEN, MAX_TRUSTEES, PARAMS_LEN};
 pub use polynomial::{commitment_hash, COMMITMENT_HASH_LABEL};
+pub use record::{CeremonyMessage, CeremonyRecord};
 pub use share::{
     EncryptedShare, ENCRYPTED_SHARE_LEN, SHARE_BINDING_LABEL, SHARE_CIPHERTEXT_LEN, SHARE_KDF_SALT,
 };

@@ -27,9 +27,10 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::ceremony::{accepted_round1, accepted_round2, ensure_quorum, evaluate};
 use super::identity::TrusteeKeys;
-use super::messages::{CeremonyRecord, Round1Message, Round2Message, Round3Message, Round4Message};
+use super::messages::{Round1Message, Round2Message, Round3Message, Round4Message};
 use super::params::PARAMS_LEN;
 use super::polynomial::{feldman_check, Polynomial};
+use super::record::CeremonyRecord;
 use super::{
     commitment_hash, decryption_transcript, CeremonyParams, Complaint, Disqualification,
     EncryptedShare, ThresholdKey, TrusteeIdentity,
