@@ -5,7 +5,7 @@
 //! how inputs are made and what is checked is in `fuzz_support/mod.rs`.
 //!
 //! The seeds are real encodings: every entry of the committed sample record
-//! (written by `tally::sample::write_sample`: manifest, ceremony messages,
+//! (written by `urna_sim::sample::write_sample`: manifest, ceremony messages,
 //! credential list, state changes, ballots, an audited ballot, tally shares
 //! and the result), plus a credential replacement made with this crate's
 //! own constructor, the only entry kind the sample does not hold.

@@ -60,7 +60,7 @@ pub struct Report {
 }
 
 /// The tally as the verifier recomputed it from a closed record: what a
-/// trustee partially decrypts (`tally trustee decrypt`), so that it never
+/// trustee partially decrypts (`urna-trustee decrypt`), so that it never
 /// decrypts a ciphertext someone hands it (docs/attacks.md D8).
 #[derive(Clone, Debug)]
 pub struct TallyInput {

@@ -1,6 +1,7 @@
 //! `tally` is the auditor's tool: its help lists the auditor's commands
-//! only (the simulator is `urna-sim`'s), and `tally trustee …` (the trustee tool before it became
-//! `urna-trustee`) says where the trustee tool went instead of running.
+//! only (the simulator is `urna-sim`'s), and `tally trustee …` (the
+//! trustee tool before it became `urna-trustee`) says where the trustee
+//! tool went instead of running.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;

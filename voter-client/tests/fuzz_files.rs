@@ -7,7 +7,7 @@
 //! shared by every harness.
 //!
 //! Every seed is made deterministically from the committed sample record
-//! (written by `tally::sample::write_sample`): its ballots become ballot
+//! (written by `urna_sim::sample::write_sample`): its ballots become ballot
 //! files, and a board of a fixed key logs its entries and answers one of
 //! them with a promise, a tree head and an inclusion proof, from which the
 //! receipt is built and checked (`CastReceipt::verify`) before any mutation.

@@ -9,7 +9,7 @@
 //! (cargo-fuzz needs nightly), and `scripts/test` must stay within CI's
 //! time. To stay useful without coverage feedback they are structure-aware:
 //! every case starts from a real, valid encoding made by the crates' own
-//! constructors (or the sample record of `tally::sample::write_sample`) and
+//! constructors (or the sample record of `urna_sim::sample::write_sample`) and
 //! mutates it with bit flips, byte overwrites, truncation, insertion,
 //! deletion, splicing from another valid encoding and edits of the fields
 //! that look like lengths or counts (JSON and TOML inputs also get edits of
