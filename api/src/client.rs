@@ -154,7 +154,12 @@ impl BoardClient {
     /// A client of the board at `base` (e.g. `http://127.0.0.1:8080`) for
     /// the command-line tools: generous timeouts for large records.
     pub fn new(base: &str) -> Self {
-        Self::with(base, "urna-tools", Duration::from_secs(30), Duration::from_secs(600))
+        Self::with(
+            base,
+            "urna-tools",
+            Duration::from_secs(30),
+            Duration::from_secs(600),
+        )
     }
 
     /// A client with its own user agent and timeouts (connect, whole call).

@@ -215,9 +215,9 @@ impl ErrorCode {
             | ErrorCode::Invalid
             | ErrorCode::UnsupportedVersion
             | ErrorCode::BadRequest => 400,
-            ErrorCode::CredentialUnknown
-            | ErrorCode::CredentialRevoked
-            | ErrorCode::ReadOnly => 403,
+            ErrorCode::CredentialUnknown | ErrorCode::CredentialRevoked | ErrorCode::ReadOnly => {
+                403
+            }
             ErrorCode::NotFound => 404,
             ErrorCode::Timeout => 408,
             ErrorCode::DuplicateCiphertext

@@ -65,7 +65,10 @@ impl ApiError {
 
     /// `413 ERR_BODY_TOO_LARGE`.
     pub fn too_large() -> Self {
-        Self::new(ErrorCode::BodyTooLarge, "the request body exceeds the limit")
+        Self::new(
+            ErrorCode::BodyTooLarge,
+            "the request body exceeds the limit",
+        )
     }
 
     /// An internal error: logged here with its cause, answered as an
@@ -110,7 +113,6 @@ impl std::fmt::Display for ApiError {
         )
     }
 }
-
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -21,9 +21,9 @@
 )]
 
 pub mod config;
-pub mod machine;
 mod error;
 pub mod http;
+pub mod machine;
 pub mod metrics;
 pub mod mirror;
 pub mod page;
@@ -52,9 +52,9 @@ pub use config::Config;
 pub use error::{status_of, ApiError, ErrorBody};
 pub use mirror::{gossip, relay, start_mirror, MirrorConfig, RunningMirror};
 
-use crate::state::AppState;
 use crate::metrics::{Metrics, RateLimiter};
 use crate::sequencer::{load_election, BoardKeys, Sequencer};
+use crate::state::AppState;
 use crate::store::Store;
 
 /// Read the board key seed from `path`, creating it (mode 0600) if missing.

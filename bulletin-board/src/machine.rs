@@ -17,8 +17,8 @@ use urna_election::{ElectionContext, ElectionError, Entry, Manifest, Phase};
 use urna_log::{BoardKey, CompactRange, Hash, MemoryTree, SignedTreeHead};
 
 use crate::error::ApiError;
-use urna_api::ErrorCode;
 use crate::store::{BallotRow, ElectionCommit, StoredEntry, StoredHead};
+use urna_api::ErrorCode;
 
 /// Voting stage (`spec/record.md` §6.3), as the rule-book defines it.
 pub use urna_election::rules::Stage;

@@ -16,8 +16,8 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, Response, StatusCode};
 
-use crate::state::AppState;
 use crate::sequencer::lookup;
+use crate::state::AppState;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/www.rs"));

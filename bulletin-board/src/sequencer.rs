@@ -551,11 +551,7 @@ impl Sequencer {
     }
 
     /// Step 4: publish the committed state to handlers, then answer.
-    fn publish_and_answer(
-        &mut self,
-        staged: Vec<Answer>,
-        touched: &[String],
-    ) {
+    fn publish_and_answer(&mut self, staged: Vec<Answer>, touched: &[String]) {
         for id in touched {
             if let Some(m) = self.machines.get_mut(id) {
                 let new = m.uncommitted;
@@ -576,11 +572,7 @@ impl Sequencer {
     /// The commit failed: no receipt for anything staged (a duplicate
     /// already durable still gets its receipt), and the touched elections
     /// are rebuilt from the database.
-    fn answer_failed_commit(
-        &mut self,
-        staged: Vec<Answer>,
-        touched: Vec<String>,
-    ) {
+    fn answer_failed_commit(&mut self, staged: Vec<Answer>, touched: Vec<String>) {
         let touched_set: HashSet<&String> = touched.iter().collect();
         for (reply, r) in staged {
             let answer = match r {

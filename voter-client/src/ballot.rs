@@ -366,7 +366,13 @@ impl AuditedBallot {
         };
         // A promise for a spoiled entry may or may not carry the tracking
         // code (`spec/api.md`): it is not checked; the leaf hash is.
-        crate::receipt::check_board_receipt(&answer, &key, &entry, &self.election.manifest().hash(), None)?;
+        crate::receipt::check_board_receipt(
+            &answer,
+            &key,
+            &entry,
+            &self.election.manifest().hash(),
+            None,
+        )?;
         Ok(answer)
     }
 }

@@ -220,7 +220,13 @@ impl BallotFile {
         }
         let code = self.tracking_code();
         let manifest_hash = election.manifest().hash();
-        crate::receipt::check_board_receipt(&answer, board_key, &self.entry_bytes(), &manifest_hash, Some(&code))?;
+        crate::receipt::check_board_receipt(
+            &answer,
+            board_key,
+            &self.entry_bytes(),
+            &manifest_hash,
+            Some(&code),
+        )?;
         Ok(CastReceipt {
             format: RECEIPT_FORMAT.into(),
             election: self.election_id.clone(),

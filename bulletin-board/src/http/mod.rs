@@ -28,8 +28,8 @@ use urna_election::ballot::MAX_BALLOT_BYTES;
 use urna_election::record::MAX_FRAME;
 use urna_election::Entry;
 
-use crate::machine::Shared;
 use crate::error::ApiError;
+use crate::machine::Shared;
 use crate::sequencer::lookup;
 use urna_api::ErrorCode;
 

@@ -12,8 +12,8 @@ use axum::response::IntoResponse;
 use axum::Json;
 use urna_log::SignedTreeHead;
 
-use crate::machine::{kind_of_bytes, Shared, Stage, Totals};
 use crate::error::ApiError;
+use crate::machine::{kind_of_bytes, Shared, Stage, Totals};
 use urna_api::ErrorCode;
 
 use super::*;

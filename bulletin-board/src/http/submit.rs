@@ -13,8 +13,8 @@ use tokio::sync::oneshot;
 use urna_election::entry::tag;
 use urna_election::Entry;
 
-use crate::machine::{tracking_code_of_entry, Stage};
 use crate::error::ApiError;
+use crate::machine::{tracking_code_of_entry, Stage};
 use crate::receipt::Receipt;
 use crate::sequencer::{ballot_receipt, lookup, Command};
 use urna_api::ErrorCode;

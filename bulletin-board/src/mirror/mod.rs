@@ -48,9 +48,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use urna_log::BoardPublicKey;
 
-use crate::state::AppState;
 use crate::metrics::{Metrics, RateLimiter};
 use crate::sequencer::{load_election, BoardKeys, Registry};
+use crate::state::AppState;
 use crate::store::Store;
 
 pub use error::MirrorError;

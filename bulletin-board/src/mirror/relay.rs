@@ -36,9 +36,9 @@ use urna_election::Entry;
 use urna_log::{BoardPublicKey, Hash};
 
 use super::{Answer, MirrorError, MirrorState};
-use crate::machine::tracking_code_of_entry;
 use crate::error::ApiError;
 use crate::http::{decode_entry, parse_body, AppState, BALLOT_BODY_LIMIT};
+use crate::machine::tracking_code_of_entry;
 use crate::receipt::Receipt;
 use crate::sequencer::now_ms;
 use crate::store::{RelayOutcome, RelayRow};

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use urna_log::{BoardPublicKey, Evidence, EvidenceKind};
 
 use crate::machine::Machine;
-use crate::state::AppState;
 use crate::sequencer::now_ms;
+use crate::state::AppState;
 use crate::store::EvidenceRow;
 
 use super::{MirrorError, Upstream};

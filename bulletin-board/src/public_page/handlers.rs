@@ -13,8 +13,8 @@ use super::language::{choose_language, election_languages};
 use super::render::{render_election_page, render_not_found, render_result_page, PageContext};
 use super::{PUBLIC_CSP, STYLESHEET};
 use crate::machine::Shared;
-use crate::state::AppState;
 use crate::sequencer::lookup;
+use crate::state::AppState;
 
 fn respond(status: StatusCode, ctype: &'static str, body: String) -> Response<Body> {
     let mut res = Response::new(Body::from(body));
