@@ -291,7 +291,7 @@ impl<'a> Reader<'a> {
 
 /// Decode strict lower-case hex (the JSON form of every byte string, spec §2.4).
 pub fn hex_decode(s: &str, field: &'static str) -> Result<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(Error::Hex { field });
     }
     hex::decode(s).map_err(|_| Error::Hex { field })

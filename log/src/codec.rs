@@ -102,7 +102,7 @@ pub(crate) fn hex_array<const N: usize>(s: &str, field: &'static str) -> Result<
 
 /// Decode strict lower-case hex of any even length.
 pub(crate) fn hex_vec(s: &str, field: &'static str) -> Result<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(Error::Hex { field });
     }
     hex::decode(s).map_err(|_| Error::Hex { field })

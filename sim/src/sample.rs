@@ -234,7 +234,7 @@ impl<W: Write> Board<W> {
         }
         self.out.frame(kind::ENTRY, bytes)?;
         self.tree.push_entry(bytes);
-        if self.tree.len() as usize % self.every == 0 {
+        if (self.tree.len() as usize).is_multiple_of(self.every) {
             self.head()?;
         }
         Ok(())
@@ -441,7 +441,7 @@ pub fn write_sample<W: Write>(
         &organizer,
         &mut rng,
     )))?;
-    if board.tree.len() as usize % board.every != 0 {
+    if !(board.tree.len() as usize).is_multiple_of(board.every) {
         board.head()?;
     }
     let entries = board.tree.len();
@@ -484,7 +484,7 @@ pub fn write_entries<W: Write>(
     for e in entries {
         board.post_bytes(e)?;
     }
-    if board.tree.len() as usize % board.every != 0 {
+    if !(board.tree.len() as usize).is_multiple_of(board.every) {
         board.head()?;
     }
     Ok(board.out.finish()?)
@@ -615,7 +615,7 @@ pub fn write_closed_election<W: Write>(
         ext.organizer,
         &mut rng,
     )))?;
-    if board.tree.len() as usize % board.every != 0 {
+    if !(board.tree.len() as usize).is_multiple_of(board.every) {
         board.head()?;
     }
     let totals = manifest

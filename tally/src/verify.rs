@@ -79,7 +79,7 @@ pub fn verify_record<R: Read>(r: R, progress: Option<Progress<'_>>) -> Report {
                 }
             }
             if let Some(p) = progress {
-                if v.entries % 1024 == 0 {
+                if v.entries.is_multiple_of(1024) {
                     p(v.entries);
                 }
             }

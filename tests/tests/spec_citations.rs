@@ -273,7 +273,7 @@ fn is_within(section: &str, cited: &str) -> bool {
 fn check(citations: &[Citation], index: &SpecIndex) -> Vec<String> {
     let mut problems = Vec::new();
     for c in citations {
-        let in_scope = |file: &str| c.file.as_deref().map_or(true, |f| f == file);
+        let in_scope = |file: &str| c.file.as_deref().is_none_or(|f| f == file);
         let scope = match &c.file {
             Some(f) => format!("spec/{f}"),
             None => "spec/*.md".to_string(),

@@ -401,7 +401,7 @@ impl Sample {
     pub fn index_of(&self, tag: u8, phase: Option<u8>) -> usize {
         self.entries
             .iter()
-            .position(|e| e[0] == tag && phase.map_or(true, |p| e[1] == p))
+            .position(|e| e[0] == tag && phase.is_none_or(|p| e[1] == p))
             .unwrap()
     }
 
