@@ -13,7 +13,7 @@
 use rand_core::OsRng;
 use urna_election::entry::{sign_credentials, sign_manifest, tag, StateChange};
 use urna_election::rules::Check;
-use urna_election::{ElectionResult, Entry, Phase};
+use urna_election::{ElectionResult, Entry};
 
 use crate::sample::SampleSummary;
 
@@ -234,20 +234,7 @@ pub fn r04_credential_list_signed_by_the_organizer(entries: &mut Entries, s: &Sa
 
 /// Mutant for (R5): see [`ENTRY_MUTANTS`].
 pub fn r05_opening_for_another_fingerprint(entries: &mut Entries, s: &SampleSummary) {
-    let i = positions(entries, tag::STATE)[0];
-    let Entry::State(open) = decode(&entries[i]) else {
-        panic!()
-    };
-    let mut fp = open.fingerprint;
-    fp.0[0] ^= 1;
-    entries[i] = Entry::State(StateChange::sign(
-        Phase::Open,
-        fp,
-        open.timestamp,
-        &s.secrets.organizer,
-        &mut OsRng,
-    ))
-    .to_bytes();
+    resign_state(entries, s, 0, 0);
 }
 
 /// Mutant for (R6): see [`ENTRY_MUTANTS`].
@@ -402,16 +389,22 @@ pub fn r14_ballot_after_close(entries: &mut Entries, _s: &SampleSummary) {
 
 /// Mutant for (R14): see [`ENTRY_MUTANTS`].
 pub fn r14_closing_for_another_election(entries: &mut Entries, s: &SampleSummary) {
-    let i = positions(entries, tag::STATE)[1];
-    let Entry::State(close) = decode(&entries[i]) else {
-        panic!()
+    resign_state(entries, s, 1, 5);
+}
+
+/// The `nth` state change (0: open, 1: close) re-signed by the organizer
+/// for a fingerprint with byte `byte` flipped.
+fn resign_state(entries: &mut Entries, s: &SampleSummary, nth: usize, byte: usize) {
+    let i = positions(entries, tag::STATE)[nth];
+    let Entry::State(change) = decode(&entries[i]) else {
+        panic!("not a state change")
     };
-    let mut fp = close.fingerprint;
-    fp.0[5] ^= 1;
+    let mut fp = change.fingerprint;
+    fp.0[byte] ^= 1;
     entries[i] = Entry::State(StateChange::sign(
-        Phase::Close,
+        change.phase,
         fp,
-        close.timestamp,
+        change.timestamp,
         &s.secrets.organizer,
         &mut OsRng,
     ))

@@ -138,16 +138,30 @@ impl Dialect for Sqlite {
 /// Key of the advisory lock that makes this process the database's sequencer.
 const SEQUENCER_LOCK: i64 = 0x75726e61_626f6172; // "urnaboar"
 
+/// Tries for the sequencer lock, 100 ms apart, before refusing to start.
+const LOCK_ATTEMPTS: u32 = 50;
+
 impl Dialect for Postgres {
     type Guard = Mutex<PgConnection>;
 
     async fn connect(url: &str) -> anyhow::Result<(Pool<Self>, Mutex<PgConnection>)> {
         let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
         let mut lock = PgConnection::connect_with(&opts).await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(SEQUENCER_LOCK)
-            .fetch_one(&mut lock)
-            .await?;
+        // A board restarting right after its predecessor stopped finds the
+        // lock still held until the server notices the old session is gone
+        // (the socket close is not awaited): wait a little for it, then
+        // refuse, so a second live sequencer is still never admitted.
+        let mut got = false;
+        for attempt in 0..LOCK_ATTEMPTS {
+            got = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(SEQUENCER_LOCK)
+                .fetch_one(&mut lock)
+                .await?;
+            if got || attempt + 1 == LOCK_ATTEMPTS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         if !got {
             anyhow::bail!(
                 "another board process holds the sequencer lock of this database; refusing to start (a second sequencer would fork the log)"
