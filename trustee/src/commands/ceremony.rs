@@ -1,93 +1,20 @@
-//! The `urna-trustee` commands. Each prints what it does in plain words
-//! and returns a [`TrusteeError`] that says what to do next.
+//! `urna-trustee init`, `round` and `check`: the trustee's key file and
+//! the four rounds of the key ceremony.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
-use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, Trustee};
-use urna_election::entry::tally_context;
-use urna_election::{Entry, Manifest, TallyShare};
+use urna_crypto::dkg::{CeremonyMessage, Trustee};
 
 use urna_keyfile::files::{self, Mode};
 use urna_keyfile::passphrase::{self, Purpose};
 use urna_keyfile::trustee::{KeyFile, KeyFileHeader, PASSPHRASE_ENV};
 use urna_keyfile::{KdfParams, TEST_PARAMS_ENV};
 
-use tally::verify::verify_record;
-
 use crate::messages::{self, CeremonyStatus, MessageDir, Outcome, RoundStatus, Verdict};
 use crate::{list_trustees, TrusteeError};
 
-const KEY_EXISTS: &str = "It may be a trustee key you still need: if you really want to \
-                          replace it, pass --force.";
-const MESSAGE_EXISTS: &str = "Running a round again makes a different message, and posting two \
-                              different messages in one round disqualifies you. If the old file \
-                              was never posted, pass --force to replace it.";
-const SHARE_EXISTS: &str = "Pass --force to replace it.";
-
-/// What a round does, for the messages.
-fn round_title(round: u8) -> &'static str {
-    match round {
-        1 => "commit",
-        2 => "reveal and deal",
-        3 => "check shares and complain",
-        _ => "certify",
-    }
-}
-
-/// The suggested file name of trustee `index`'s round-`round` message.
-pub fn message_file_name(round: u8, index: u8) -> String {
-    format!(
-        "round{round}-trustee{index}.{}",
-        messages::MESSAGE_EXTENSION
-    )
-}
-
-/// Read and validate a manifest (JSON), and the ceremony it names: the
-/// election id is the manifest hash, `n` the number of trustees, `k` the
-/// threshold.
-pub fn load_manifest(path: &Path) -> Result<(Manifest, CeremonyParams), TrusteeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TrusteeError::io(path, e))?;
-    let bad = |reason: String| TrusteeError::BadInput {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let manifest = Manifest::from_json(&text)
-        .map_err(|e| bad(format!("not a valid election manifest: {e} ({})", e.code())))?;
-    let params = tally::ceremony::params(&manifest).map_err(bad)?;
-    Ok((manifest, params))
-}
-
-fn describe_election(manifest: &Manifest, params: &CeremonyParams) {
-    let title = manifest
-        .title
-        .0
-        .get(&manifest.default_language)
-        .map(String::as_str)
-        .unwrap_or("");
-    println!(
-        "Election \"{}\" ({title}): {} trustees, any {} of them can decrypt.",
-        manifest.election_id,
-        params.trustees(),
-        params.threshold()
-    );
-    println!(
-        "Manifest hash: {} (check it with the organizer)",
-        hex::encode(params.election_id())
-    );
-}
-
-fn describe_key(h: &KeyFileHeader) {
-    println!(
-        "Trustee {} of {} (any {} can decrypt), election {}",
-        h.index,
-        h.params.trustees(),
-        h.params.threshold(),
-        hex::encode(h.params.election_id())
-    );
-}
+use super::*;
 
 /// Arguments of [`init`].
 #[derive(Clone, Debug)]
@@ -176,27 +103,6 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     Ok(())
 }
 
-/// Read the passphrase and unlock the key file.
-fn unlock(key: &Path, passphrase_file: Option<&Path>) -> Result<KeyFile, TrusteeError> {
-    let bytes = std::fs::read(key).map_err(|e| TrusteeError::io(key, e))?;
-    // Fail on a file that is not a key file before asking for a passphrase.
-    KeyFileHeader::decode(&bytes).map_err(|reason| urna_keyfile::Error::NotAKeyFile {
-        path: key.to_path_buf(),
-        kind: urna_keyfile::trustee::FORMAT.kind,
-        reason,
-    })?;
-    let pass = passphrase::read(passphrase_file, Purpose::Unlock, PASSPHRASE_ENV)?;
-    println!("Unlocking the key file…");
-    let kf = KeyFile::open(key, &bytes, pass.as_bytes())?;
-    if kf.kdf().is_weak() {
-        eprintln!(
-            "WARNING: this key file was made with weak test KDF parameters ({TEST_PARAMS_ENV}); \
-             it must not be used in a real election."
-        );
-    }
-    Ok(kf)
-}
-
 /// Arguments of [`round`].
 #[derive(Clone, Debug)]
 pub struct RoundArgs {
@@ -216,7 +122,7 @@ pub struct RoundArgs {
     pub passphrase_file: Option<PathBuf>,
 }
 
-fn print_warnings(status: &CeremonyStatus) {
+pub(super) fn print_warnings(status: &CeremonyStatus) {
     for p in &status.unreadable {
         eprintln!("warning: ignoring {}: {}", p.file, p.reason);
     }
@@ -227,7 +133,7 @@ fn print_warnings(status: &CeremonyStatus) {
 
 /// Refuse a round whose previous rounds are not in (spec/trustees.md §6
 /// (R3): a round starts only when the previous one is closed).
-fn check_previous_rounds(
+pub(super) fn check_previous_rounds(
     status: &CeremonyStatus,
     round: u8,
     me: u8,
@@ -645,193 +551,4 @@ pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
     } else {
         CheckResult::InProgress
     })
-}
-
-/// Arguments of [`decrypt`].
-#[derive(Clone, Debug)]
-pub struct DecryptArgs {
-    /// The key file (with a key share).
-    pub key: PathBuf,
-    /// The election record.
-    pub record: PathBuf,
-    /// Where to write the tally share entry.
-    pub out: PathBuf,
-    /// Replace an existing output file.
-    pub force: bool,
-    /// No progress bar.
-    pub quiet: bool,
-    /// Read the passphrase from this file.
-    pub passphrase_file: Option<PathBuf>,
-}
-
-/// The checks a record must pass before a trustee decrypts: all except
-/// those about the decryption shares and the result (spec/record.md §10.2).
-const AFTER_CLOSE: &[&str] = &["R11", "R12"];
-
-/// `urna-trustee decrypt`: verify the record, recompute the tally from
-/// it, and partially decrypt that (spec/trustees.md §12 (L1);
-/// docs/attacks.md D8). Never takes a ciphertext from anyone.
-pub fn decrypt(args: &DecryptArgs) -> Result<(), TrusteeError> {
-    let header = KeyFileHeader::read(&args.key)?;
-    describe_key(&header);
-    if !header.has_key_share {
-        return Err(TrusteeError::NoKeyShare);
-    }
-    files::check_absent(&args.out, args.force, SHARE_EXISTS)?;
-    let kf = unlock(&args.key, args.passphrase_file.as_deref())?;
-    let share = kf.key_share().ok_or(TrusteeError::NoKeyShare)?;
-    let me = share.index();
-
-    println!(
-        "Verifying the election record {} from scratch (every ballot is checked)…",
-        args.record.display()
-    );
-    let file = File::open(&args.record).map_err(|e| TrusteeError::io(&args.record, e))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let pb = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        let pb = ProgressBar::new(len);
-        if let Ok(s) =
-            ProgressStyle::with_template("verifying [{bar:40}] {bytes}/{total_bytes} (eta {eta})")
-        {
-            pb.set_style(s.progress_chars("=> "));
-        }
-        pb
-    };
-    let report = verify_record(pb.wrap_read(file), None);
-    pb.finish_and_clear();
-
-    // spec/trustees.md §11 (X3): decrypt only under a verified ceremony, and
-    // only the tally of a record that verifies up to its close.
-    let blocking: Vec<&str> = report
-        .failed_checks()
-        .into_iter()
-        .filter(|c| !AFTER_CLOSE.contains(c))
-        .collect();
-    if !blocking.is_empty() {
-        let mut failures: Vec<String> = report
-            .failures
-            .iter()
-            .filter(|f| blocking.contains(&f.check.id()))
-            .map(|f| match f.entry {
-                Some(e) => format!("  {} entry {e}: {}", f.check, f.message),
-                None => format!("  {}: {}", f.check, f.message),
-            })
-            .collect();
-        if report.failures_total > report.failures.len() as u64 {
-            failures.push(format!(
-                "  … {} failures in all (run `tally verify` for the report)",
-                report.failures_total
-            ));
-        }
-        return Err(TrusteeError::RecordInvalid { failures });
-    }
-    let input = report.tally_input.as_ref().ok_or(TrusteeError::NotClosed)?;
-    if input.key.params().election_id() != share.threshold_key().params().election_id() {
-        return Err(TrusteeError::WrongCeremony(format!(
-            "the key file is for election {}, the record is of election {}",
-            hex::encode(share.threshold_key().params().election_id()),
-            hex::encode(input.key.params().election_id())
-        )));
-    }
-    if &input.key != share.threshold_key() {
-        return Err(TrusteeError::WrongCeremony(format!(
-            "the record's key ceremony (fingerprint {}) is not the one this key file took part \
-             in (fingerprint {})",
-            hex::encode(input.key.transcript_hash()),
-            hex::encode(share.threshold_key().transcript_hash())
-        )));
-    }
-    if input.share_trustees.contains(&u32::from(me)) {
-        return Err(TrusteeError::ShareAlreadyPosted(u32::from(me)));
-    }
-    let options: usize = input.aggregates.iter().map(Vec::len).sum();
-    println!(
-        "The record verifies up to the close of voting: {} ballot(s) counted. Decrypting the \
-         {options} total(s) recomputed from them…",
-        report.ballots_counted
-    );
-    // spec/trustees.md §12 (L1), spec/record.md §7.2: one share per
-    // contest and option of the aggregate recomputed above.
-    let mut shares = Vec::with_capacity(input.aggregates.len());
-    for (ci, row) in input.aggregates.iter().enumerate() {
-        let mut out = Vec::with_capacity(row.len());
-        for (oi, agg) in row.iter().enumerate() {
-            let base = tally_context(&input.fingerprint, ci, oi);
-            out.push(
-                share
-                    .partial_decrypt(&base, agg, &mut OsRng)
-                    .map_err(|e| TrusteeError::ceremony("partial decryption failed", e))?,
-            );
-        }
-        shares.push(out);
-    }
-    let entry = Entry::Tally(TallyShare {
-        trustee: u32::from(me),
-        shares,
-    });
-    files::write_atomic(
-        &args.out,
-        &entry.to_bytes(),
-        Mode::Public,
-        args.force,
-        SHARE_EXISTS,
-    )?;
-    println!(
-        "Wrote your decryption share to {}. Post it to the board: once {} trustees have posted \
-         theirs, anyone can compute and check the result (`tally verify`).",
-        args.out.display(),
-        share.threshold_key().params().threshold()
-    );
-    Ok(())
-}
-
-/// The log entry to post for a file a trustee wrote: a decryption share
-/// file already is an entry (tag 7); a ceremony message (`*.msg`) is
-/// wrapped in a ceremony entry (tag 2, `spec/record.md` §6.1). Anything
-/// else is refused before it reaches the board.
-pub fn entry_for_file(bytes: &[u8]) -> Result<Vec<u8>, TrusteeError> {
-    if bytes.first() == Some(&urna_election::entry::tag::TALLY) {
-        if let Ok(e @ Entry::Tally(_)) = Entry::from_bytes(bytes) {
-            return Ok(e.to_bytes());
-        }
-    }
-    match CeremonyMessage::from_bytes(bytes) {
-        Ok(_) => Ok(Entry::Ceremony(bytes.to_vec()).to_bytes()),
-        Err(e) => Err(TrusteeError::ceremony(
-            "this file is neither a ceremony message nor a decryption share",
-            e,
-        )),
-    }
-}
-
-/// Copy every ceremony message in the election's log on the board into
-/// `dir` as `board-<log index>.msg` (existing files are left alone); the
-/// number of messages on the board.
-pub fn fetch_messages(
-    client: &tally::board_client::BoardClient,
-    election: &str,
-    dir: &std::path::Path,
-) -> Result<usize, TrusteeError> {
-    let entries = client
-        .entries(election)
-        .map_err(|e| TrusteeError::Board(e.to_string()))?;
-    std::fs::create_dir_all(dir).map_err(|e| TrusteeError::io(dir, e))?;
-    let mut n = 0;
-    for (i, bytes) in entries.iter().enumerate() {
-        if bytes.first() != Some(&urna_election::entry::tag::CEREMONY) {
-            continue;
-        }
-        let Ok(Entry::Ceremony(msg)) = Entry::from_bytes(bytes) else {
-            continue;
-        };
-        n += 1;
-        let path = dir.join(format!("board-{i}.msg"));
-        if path.exists() {
-            continue;
-        }
-        files::write_atomic(&path, &msg, Mode::Public, false, "")?;
-    }
-    Ok(n)
 }
