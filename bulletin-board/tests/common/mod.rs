@@ -4,6 +4,8 @@
 //! verifier are dev-dependencies only).
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
