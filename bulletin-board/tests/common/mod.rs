@@ -4,6 +4,7 @@
 //! verifier are dev-dependencies only).
 #![allow(dead_code)]
 
+pub mod mirrors;
 pub mod scenario;
 
 use std::path::PathBuf;
