@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::mirrors::until;
 use common::{request, sample, Backend, TestDb};
 use hyper::{Method, StatusCode};
 use urna_board::receipt::Receipt;
@@ -118,20 +119,6 @@ async fn head(addr: std::net::SocketAddr, id: &str) -> Option<SignedTreeHead> {
             .clone(),
     )
     .ok()
-}
-
-async fn until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..600 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 fn body(entry: &[u8]) -> Vec<u8> {

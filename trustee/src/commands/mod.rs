@@ -1,7 +1,7 @@
 //! The `urna-trustee` commands. Each prints what it does in plain words
 //! and returns a [`TrusteeError`] that says what to do next. The key and
-//! the ceremony's rounds are in [`ceremony`], the decryption share in
-//! [`decrypt`]; this module holds what they share.
+//! the ceremony's rounds are in `ceremony.rs`, the decryption share in
+//! `decrypt.rs`; this module holds what they share.
 
 mod ceremony;
 mod decrypt;
