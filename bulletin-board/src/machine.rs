@@ -394,7 +394,7 @@ impl Machine {
                     (false, Some(v)) => ProofCheck::Verdict(v),
                     (false, None) => ProofCheck::Verify,
                 };
-                self.rules.ballot(b, proofs).map_err(refused)?;
+                self.rules.ballot(b, code, proofs).map_err(refused)?;
                 let seq = self.stage_ballot(bytes, code, b.credential().to_bytes(), false, now_ms);
                 Ok(appended(seq, Some(code)))
             }

@@ -321,9 +321,16 @@ impl Verifier {
         let Some(rules) = self.rules.as_mut() else {
             return;
         };
-        for ((b, idx), verdict) in ok_ballots.into_iter().zip(ok_idx).zip(verdicts) {
+        // Tracking codes (a re-encoding and a hash each) on every core.
+        let codes: Vec<[u8; 32]> = ok_ballots
+            .par_iter()
+            .map(|b| b.tracking_code().0 .0)
+            .collect();
+        for (((b, idx), verdict), code) in
+            ok_ballots.into_iter().zip(ok_idx).zip(verdicts).zip(codes)
+        {
             self.report.ballots_cast += 1;
-            match rules.ballot(&b, ProofCheck::Verdict(verdict)) {
+            match rules.ballot(&b, code, ProofCheck::Verdict(verdict)) {
                 Ok(()) => {
                     self.t.pass(Check::R6);
                     self.t.pass(Check::R7);

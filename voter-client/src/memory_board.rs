@@ -146,7 +146,7 @@ impl State {
         // (R6), (R7), (R9): the rule-book's ballot rules.
         match &parsed {
             Entry::Spoiled(sp) => self.rules.audited(sp, true),
-            _ => self.rules.ballot(ballot, ProofCheck::Verify),
+            _ => self.rules.ballot(ballot, code.0 .0, ProofCheck::Verify),
         }
         .map_err(|r| refuse(r.code, r.message))?;
         let index = self.tree.push_entry(entry);

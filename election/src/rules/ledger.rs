@@ -474,8 +474,15 @@ impl Rules {
     }
 
     /// (R6), (R14), (R9), (R7) in this order, then the re-voting rule
-    /// (R8, Y1, Y2): a cast ballot.
-    pub fn ballot(&mut self, b: &EncryptedBallot, proofs: ProofCheck) -> Result<(), Refusal> {
+    /// (R8, Y1, Y2): a cast ballot. `code` is its tracking code (H5), which
+    /// the caller already has (the board from the entry bytes, the verifier
+    /// computed in parallel): it is not recomputed on this sequential path.
+    pub fn ballot(
+        &mut self,
+        b: &EncryptedBallot,
+        code: [u8; 32],
+        proofs: ProofCheck,
+    ) -> Result<(), Refusal> {
         let ctx = self.ballot_context(Check::R6, "a ballot")?;
         match self.stage {
             Stage::Setup => {
@@ -500,7 +507,6 @@ impl Rules {
             ProofCheck::Trusted => Ok(()),
         };
         verdict.map_err(|e| Refusal::new(Check::R6, e.code(), format!("{e} ({})", e.code())))?;
-        let code = b.tracking_code().0 .0;
         match self.codes.get(&code) {
             Some(BallotKind::Audited) => {
                 return Err(Refusal::new(
