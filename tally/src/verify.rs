@@ -226,8 +226,11 @@ impl Verifier {
                 }
                 match rules.audited(&s, true) {
                     Ok(()) => {
+                        // Checked in the order R9, R7 (spec/record.md
+                        // §10.4: an audited ballot is an item of both).
                         self.report.ballots_spoiled += 1;
                         self.t.pass(Check::R9);
+                        self.t.pass(Check::R7);
                     }
                     Err(r) => {
                         if r.check == Check::R7 {

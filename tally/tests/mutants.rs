@@ -203,3 +203,86 @@ fn r13_entries_after_the_last_tree_head() {
     let r = verify(&out);
     assert!(r.failed_checks().contains(&"R13"), "{:#?}", r.failures);
 }
+
+/// The record's frames as `(kind, bytes)`, for tests that alter frames.
+fn frames(record: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut rest = &record[urna_election::record::RECORD_MAGIC.len()..];
+    while !rest.is_empty() {
+        let kind = rest[0];
+        let len = u32::from_be_bytes(rest[1..5].try_into().unwrap()) as usize;
+        out.push((kind, rest[5..5 + len].to_vec()));
+        rest = &rest[5 + len..];
+    }
+    out
+}
+
+fn record_of(frames: &[(u8, Vec<u8>)]) -> Vec<u8> {
+    let mut out = urna_election::record::RECORD_MAGIC.to_vec();
+    for (kind, bytes) in frames {
+        out.push(*kind);
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// spec/record.md §10.2 (R13): a last head that decodes but whose signature
+/// fails is one failure (part 2, at its place); it still stands after every
+/// entry, so coverage (part 3) does not fail a second time.
+#[test]
+fn r13_one_bad_last_head_is_one_failure() {
+    let (bytes, s) = sample();
+    let mut f = frames(&bytes);
+    let last = f.len() - 1;
+    assert_eq!(f[last].0, urna_election::record::kind::TREE_HEAD);
+    let n = f[last].1.len();
+    f[last].1[n - 40] ^= 1; // inside the signature's R
+    let r = verify(&record_of(&f));
+    let entries = s.entries;
+    let got: Vec<(&str, Option<u64>)> = r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
+    assert_eq!(got, vec![("R13", Some(entries))], "{:#?}", r.failures);
+
+    // A last head that does not even decode is not a head: the entries
+    // after the previous head are then uncovered (a second failure).
+    let mut f = frames(&bytes);
+    f[last].1.pop();
+    let r = verify(&record_of(&f));
+    let got: Vec<(&str, Option<u64>)> = r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
+    assert_eq!(got, vec![("R13", Some(entries)), ("R13", None)], "{:#?}", r.failures);
+}
+
+/// spec/record.md §10.4: what each check's `passed` counts, for the sample
+/// (30 entries: manifest, 12 ceremony messages, list, open, 10 ballots of 8
+/// credentials, 1 audited ballot, close, 2 tally shares, result; a tree
+/// head after every 16 entries and at the end).
+#[test]
+fn passed_counts_follow_the_spec() {
+    let (bytes, s) = sample();
+    let r = verify(&bytes);
+    assert!(r.ok(), "{:#?}", r.failures);
+    let heads = frames(&bytes)
+        .iter()
+        .filter(|(k, _)| *k == urna_election::record::kind::TREE_HEAD)
+        .count() as u64;
+    assert_eq!(heads, 2);
+    let expected: [(&str, u64); 14] = [
+        ("R1", s.entries), // every entry decodes
+        ("R2", 1),         // the manifest
+        ("R3", 12),        // each message of the successful run (3 trustees × 4 rounds)
+        ("R4", 1),         // the list
+        ("R5", 1),         // the open entry
+        ("R6", 10),        // each ballot entry
+        ("R7", 11),        // each accepted ballot and the valid audited ballot
+        ("R8", 8),         // each credential with a counted ballot
+        ("R9", 1),         // the audited ballot
+        ("R10", 1),        // the aggregate
+        ("R11", 2),        // each valid share entry
+        ("R12", 1),        // the result
+        ("R13", heads),    // each head
+        ("R14", 1),        // the close entry
+    ];
+    let got: Vec<(&str, u64)> = r.checks.iter().map(|c| (c.id, c.passed)).collect();
+    assert_eq!(got, expected.to_vec());
+    assert!(r.checks.iter().all(|c| c.ran && c.failed == 0));
+}

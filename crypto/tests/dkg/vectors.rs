@@ -52,7 +52,7 @@ fn vector_json() -> serde_json::Value {
     let record = |msgs: Vec<Vec<u8>>| msgs.iter().map(hex::encode).collect::<Vec<_>>();
     json!({
         "description": "A 2-of-3 Urna key ceremony (spec/trustees.md) and one threshold decryption. INSECURE test data: every secret comes from insecure_deterministic_rng.",
-        "generator": "crypto/tests/dkg.rs::generate_dkg_vectors (ChaCha20Rng::seed_from_u64(0x75726e61646b6731))",
+        "generator": "crypto/tests/dkg/vectors.rs::generate_dkg_vectors (ChaCha20Rng::seed_from_u64(0x75726e61646b6731))",
         "spec": "spec/trustees.md §14",
         "params": hex::encode(c.params.to_bytes()),
         "trustees": trustees,
