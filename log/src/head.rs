@@ -153,6 +153,13 @@ impl BoardPublicKey {
             found: bytes.len() as u64,
         })?;
         let key = VerifyingKey::from_bytes(&arr).map_err(|_| Error::Malformed { field })?;
+        // RFC 8032 §5.1.3 decoding refuses y ≥ p (and x = 0 with the sign
+        // bit set); curve25519-dalek's decompression reduces y instead, so a
+        // key is taken only in its canonical encoding, the one compression
+        // gives back (`spec/log.md` §6 (L11)): one key, one log id.
+        if key.to_edwards().compress().to_bytes() != arr {
+            return Err(Error::Malformed { field });
+        }
         if key.is_weak() {
             return Err(Error::Malformed { field });
         }

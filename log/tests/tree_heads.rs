@@ -105,6 +105,63 @@ fn e10_bad_signature_rejected() {
     );
 }
 
+/// `spec/log.md` §6 (L11), §7 (L14): a key only in its canonical
+/// encoding and not of small order; `S` below ℓ; `R` canonical and not of
+/// small order.
+#[test]
+fn e10_non_canonical_keys_and_signatures_rejected() {
+    // y = 3 is on the curve and not of small order; y = p + 3 = 2^255 − 16
+    // encodes the same point non-canonically (RFC 8032 §5.1.3 refuses y ≥ p,
+    // curve25519-dalek's decompression alone would reduce it).
+    let mut canonical = [0u8; 32];
+    canonical[0] = 3;
+    BoardPublicKey::from_bytes(&canonical).unwrap();
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xf0;
+    non_canonical[31] = 0x7f;
+    for sign in [0, 0x80] {
+        let mut k = non_canonical;
+        k[31] |= sign;
+        assert_eq!(
+            BoardPublicKey::from_bytes(&k).unwrap_err().code(),
+            "ERR_ENCODING",
+            "sign bit {sign:#x}"
+        );
+    }
+
+    let key = board();
+    let pk = key.public_key();
+    let h = head(&key, &tree(5), 5, T0);
+    // S + ℓ satisfies the same equation but is not canonical.
+    const ELL: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut big = h;
+    let mut carry = 0u16;
+    for (i, l) in ELL.iter().enumerate() {
+        let v = u16::from(big.signature[32 + i]) + u16::from(*l) + carry;
+        big.signature[32 + i] = v as u8;
+        carry = v >> 8;
+    }
+    assert_eq!(carry, 0);
+    assert_eq!(
+        checkpoint_failure(big.verify(&pk, E).unwrap_err()),
+        HeadFailure::BadSignature
+    );
+    // R of small order (the identity, y = 1).
+    let mut small = h;
+    small.signature[..32].copy_from_slice(&{
+        let mut r = [0u8; 32];
+        r[0] = 1;
+        r
+    });
+    assert_eq!(
+        checkpoint_failure(small.verify(&pk, E).unwrap_err()),
+        HeadFailure::BadSignature
+    );
+}
+
 #[test]
 fn e10_wrong_log_id_rejected() {
     let key = board();
