@@ -8,6 +8,8 @@
 //!   verifier benchmark's records): `urna-sim sample`;
 //! - [`mutants`]: tampered records, one per verification check, replayed
 //!   by the verifier's mutant suite and the board's differential test;
+//! - [`conformance`]: the verifier conformance suite of `spec/conformance/`
+//!   (records with their expected verdicts and failures): `urna-sim conformance`;
 //! - [`demo`]: the end-to-end crypto demo, `urna-sim demo`;
 //! - [`bench`](mod@bench): the Urna side of `bench/run`, `urna-sim bench-encrypt`.
 #![forbid(unsafe_code)]
@@ -17,6 +19,7 @@
 )]
 
 pub mod bench;
+pub mod conformance;
 pub mod demo;
 pub mod mutants;
 pub mod sample;

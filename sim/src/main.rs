@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
     about = "Urna's development tool: sample records, the crypto demo, the benchmark",
     long_about = "Urna's development tool; nothing it makes is an election. `sample` writes a \
                   complete election record with every role simulated in memory (try it with \
-                  `tally verify`); `demo` runs an election's cryptography in memory; \
+                  `tally verify`); `conformance` writes the verifier conformance suite of \
+                  spec/conformance/; `demo` runs an election's cryptography in memory; \
                   `bench-encrypt` is the Urna side of bench/run."
 )]
 struct Cli {
@@ -65,6 +66,15 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Write the verifier conformance suite (spec/conformance/): an honest
+    /// record and tampered copies, each with the verdict and failures
+    /// spec/record.md §10 requires, in cases.json. Deterministic: the
+    /// committed suite is exactly what this writes.
+    Conformance {
+        /// The suite's folder (cases.json and records/ are written there).
+        #[arg(long, default_value = "spec/conformance")]
+        out: std::path::PathBuf,
+    },
     /// Benchmark (used by bench/run): set up an election of the
     /// benchmark shape (5 options, choose 0 to 2, 2-of-3 trustees), then time
     /// encrypting N ballots on every core, verifying them, and the tally
@@ -114,6 +124,10 @@ fn main() -> anyhow::Result<()> {
                 summary.entries,
                 summary.totals
             );
+        }
+        Command::Conformance { out } => {
+            let n = urna_sim::conformance::write(&out)?;
+            println!("wrote {n} cases to {}", out.display());
         }
         Command::BenchEncrypt { ballots } => {
             print!("{}", urna_sim::bench::run(ballots)?.to_lines());

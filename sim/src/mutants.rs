@@ -10,7 +10,7 @@
 //! keys and panics on a malformed sample.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use rand_core::OsRng;
+use rand_core::SeedableRng;
 use urna_election::entry::{sign_credentials, sign_manifest, tag, StateChange};
 use urna_election::rules::Check;
 use urna_election::{ElectionResult, Entry};
@@ -157,6 +157,14 @@ pub const ENTRY_MUTANTS: &[Mutant] = &[
     },
 ];
 
+/// The mutants' randomness (signature nonces, a replacement's new key):
+/// fixed, so that a mutant is the same record every time — the
+/// conformance suite (`spec/conformance/`, [`crate::conformance`]) is
+/// generated from them. Test material only (docs/style.md item 6).
+fn insecure_deterministic_rng() -> rand_chacha::ChaCha20Rng {
+    rand_chacha::ChaCha20Rng::seed_from_u64(0x75726e61_6d757461)
+}
+
 fn positions(entries: &[Vec<u8>], t: u8) -> Vec<usize> {
     entries
         .iter()
@@ -200,7 +208,7 @@ pub fn r02_manifest_not_signed_by_its_organizer(entries: &mut Entries, s: &Sampl
     let mut forged = manifest.clone();
     forged.organizer_key = s.secrets.authority.public_key();
     let Entry::Manifest { signature, .. } =
-        sign_manifest(forged, &s.secrets.authority, &mut OsRng).unwrap()
+        sign_manifest(forged, &s.secrets.authority, &mut insecure_deterministic_rng()).unwrap()
     else {
         panic!()
     };
@@ -227,7 +235,7 @@ pub fn r04_credential_list_signed_by_the_organizer(entries: &mut Entries, s: &Sa
         list,
         &manifest_hash(entries),
         &s.secrets.organizer,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     )
     .to_bytes();
 }
@@ -283,7 +291,7 @@ pub fn r07_audited_ciphertexts_recast_under_a_new_signature(
         &mut merlin::Transcript::new(b"urna/v1/ballot-signature"),
         voter0,
         &unsigned,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     );
     let mut recast = vec![tag::BALLOT];
     recast.extend_from_slice(&unsigned);
@@ -311,7 +319,7 @@ pub fn r08_result_counting_a_superseded_ballot(entries: &mut Entries, s: &Sample
         totals,
         &fingerprint(entries),
         &s.secrets.organizer,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     ))
     .to_bytes();
 }
@@ -367,7 +375,7 @@ pub fn r12_announced_result_differs(entries: &mut Entries, s: &SampleSummary) {
         totals,
         &fingerprint(entries),
         &s.secrets.organizer,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     ))
     .to_bytes();
 }
@@ -406,7 +414,7 @@ fn resign_state(entries: &mut Entries, s: &SampleSummary, nth: usize, byte: usiz
         fp,
         change.timestamp,
         &s.secrets.organizer,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     ))
     .to_bytes();
 }
@@ -436,7 +444,7 @@ pub fn r04_credential_replacement_signed_by_the_organizer(
         rep.new.clone(),
         &manifest_hash(entries),
         &s.secrets.organizer,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     )
     .signature;
     entries.insert(i + 1, Entry::Replacement(rep).to_bytes());
@@ -459,14 +467,14 @@ fn replacement(entries: &[Vec<u8>], s: &SampleSummary) -> Vec<u8> {
         panic!()
     };
     let old = list.entries()[0].public.clone();
-    let new = urna_crypto::SecretKey::generate(&mut OsRng).public_key();
+    let new = urna_crypto::SecretKey::generate(&mut insecure_deterministic_rng()).public_key();
     Entry::Replacement(urna_election::CredentialReplacement::sign(
         &list,
         old,
         new,
         &manifest_hash(entries),
         &s.secrets.authority,
-        &mut OsRng,
+        &mut insecure_deterministic_rng(),
     ))
     .to_bytes()
 }
