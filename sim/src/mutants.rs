@@ -159,7 +159,7 @@ pub const ENTRY_MUTANTS: &[Mutant] = &[
 
 /// The mutants' randomness (signature nonces, a replacement's new key):
 /// fixed, so that a mutant is the same record every time — the
-/// conformance suite (`spec/conformance/`, [`crate::conformance`]) is
+/// conformance suite (`spec/conformance/`, written by `urna-sim conformance`) is
 /// generated from them. Test material only (docs/style.md item 6).
 fn insecure_deterministic_rng() -> rand_chacha::ChaCha20Rng {
     rand_chacha::ChaCha20Rng::seed_from_u64(0x75726e61_6d757461)
@@ -207,9 +207,12 @@ pub fn r02_manifest_not_signed_by_its_organizer(entries: &mut Entries, s: &Sampl
     // Signed by the credential authority's key instead.
     let mut forged = manifest.clone();
     forged.organizer_key = s.secrets.authority.public_key();
-    let Entry::Manifest { signature, .. } =
-        sign_manifest(forged, &s.secrets.authority, &mut insecure_deterministic_rng()).unwrap()
-    else {
+    let Entry::Manifest { signature, .. } = sign_manifest(
+        forged,
+        &s.secrets.authority,
+        &mut insecure_deterministic_rng(),
+    )
+    .unwrap() else {
         panic!()
     };
     entries[0] = Entry::Manifest {
