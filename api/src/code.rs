@@ -279,8 +279,10 @@ impl std::fmt::Display for ErrorCode {
 /// `code` stays a string so that a client shows a code a newer board
 /// answers with, even if this build does not know it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
-    /// Stable code.
+    /// Stable code (`spec/api.md` §3).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::error_code_schema))]
     pub code: String,
     /// Human-readable message.
     pub message: String,

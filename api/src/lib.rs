@@ -10,6 +10,8 @@
 //! - [`Promise`] and [`Receipt`]: the board's signed promise and the
 //!   receipt around it, with their checks (§4);
 //! - [`wire`]: the JSON answers the clients read (entries, heads, proofs);
+//! - `openapi` (feature `openapi`): the pieces of the board's generated
+//!   OpenAPI document that belong to the wire format (error responses);
 //! - `client::BoardClient` (feature `client`): the one blocking HTTP
 //!   client of the board's API.
 #![forbid(unsafe_code)]
@@ -22,6 +24,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 mod code;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod promise;
 pub mod wire;
 

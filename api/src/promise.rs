@@ -134,24 +134,28 @@ impl Promise {
 /// promise, and the inclusion proof of the entry under a signed tree head
 /// that already covers it (zero merge delay).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
     /// Election id.
     pub election: String,
     /// Entry kind: `manifest`, `ceremony`, `credentials`, `open`, `close`,
-    /// `ballot`, `spoiled`, `tally_share`, `result`.
+    /// `ballot`, `spoiled`, `tally_share`, `result`, `credential_replacement`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::kind_schema))]
     pub kind: String,
     /// Log index of the entry.
     pub log_index: u64,
     /// Leaf hash of the entry (hex).
     pub leaf_hash: Hash,
     /// Tracking code of a ballot (hex), else `null`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub tracking_code: Option<String>,
     /// Its short form (`spec/record.md` §5.4), else `null`.
     pub short_code: Option<String>,
     /// When the board accepted the entry (ms).
     pub timestamp_ms: u64,
-    /// The 224-byte promise, hex.
+    /// The 224-byte promise, hex (`spec/api.md` §4.1).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{448}$"))]
     pub promise: String,
     /// A signed tree head whose tree contains the entry.
     pub tree_head: SignedTreeHead,

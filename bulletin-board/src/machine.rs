@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use urna_election::entry::tag;
 use urna_election::rules::{ProofCheck, Refusal, Rules};
 use urna_election::{ElectionContext, ElectionError, Entry, Manifest, Phase};
 use urna_log::{BoardKey, CompactRange, Hash, MemoryTree, SignedTreeHead};
@@ -61,7 +60,7 @@ pub struct View {
 
 /// The totals of an election, per contest and option in manifest order,
 /// as the board knows them.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Totals {
     /// `totals[contest][option]`: the sum over the counted ballots.
     pub totals: Vec<Vec<u64>>,
@@ -121,22 +120,7 @@ pub fn kind_name(e: &Entry) -> &'static str {
     }
 }
 
-/// The name of a stored entry's kind by tag (and phase byte).
-pub fn kind_of_bytes(bytes: &[u8]) -> &'static str {
-    match bytes.first().copied() {
-        Some(tag::MANIFEST) => "manifest",
-        Some(tag::CEREMONY) => "ceremony",
-        Some(tag::CREDENTIALS) => "credentials",
-        Some(tag::STATE) if bytes.get(1) == Some(&1) => "open",
-        Some(tag::STATE) => "close",
-        Some(tag::BALLOT) => "ballot",
-        Some(tag::SPOILED) => "spoiled",
-        Some(tag::TALLY) => "tally_share",
-        Some(tag::RESULT) => "result",
-        Some(tag::REPLACEMENT) => "credential_replacement",
-        _ => "unknown",
-    }
-}
+pub use urna_api::wire::kind_of_bytes;
 
 /// The tracking code of a ballot entry's bytes (tag excluded, (H5)).
 pub fn tracking_code_of_entry(entry_bytes: &[u8]) -> [u8; 32] {

@@ -304,13 +304,21 @@ impl SignedTreeHead {
     }
 }
 
+/// The JSON form of a signed tree head (`spec/log.md` §11).
 #[derive(serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct SignedTreeHeadJson {
+pub(crate) struct SignedTreeHeadJson {
+    /// `SHA-256` of the board's public key (L12).
     log_id: Hash,
+    /// Number of leaves.
     tree_size: u64,
+    /// Milliseconds since the Unix epoch; never 0 (L15).
     timestamp_ms: u64,
+    /// `MTH` of the first `tree_size` entries.
     root_hash: Hash,
+    /// Ed25519 signature over the signed body (L14), 128 lower-case hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{128}$"))]
     signature: String,
 }
 

@@ -50,6 +50,8 @@ mod error;
 mod evidence;
 mod hash;
 mod head;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod proof;
 mod tree;
 

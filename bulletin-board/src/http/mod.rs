@@ -7,6 +7,7 @@
 //! `ConnectInfo`), nothing logs headers, and no request is logged with
 //! its path parameters (tracking codes stay out of the logs).
 
+mod doc;
 mod read;
 mod record;
 mod submit;
@@ -19,7 +20,7 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderName, HeaderValue, Response, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -27,6 +28,8 @@ use tower_http::timeout::TimeoutLayer;
 use urna_election::ballot::MAX_BALLOT_BYTES;
 use urna_election::record::MAX_FRAME;
 use urna_election::Entry;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::machine::Shared;
@@ -34,14 +37,11 @@ use crate::sequencer::lookup;
 use urna_api::ErrorCode;
 
 pub use crate::state::AppState;
+pub use doc::openapi_json;
 use read::*;
-use record::get_record;
+use record::*;
 pub(crate) use submit::ballot_context;
 use submit::*;
-
-/// The OpenAPI 3.1 document, hand-written and kept in sync with the
-/// routes by a test (`tests/api.rs`).
-pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 /// Body limit of ballot submissions: the largest ballot in hex, plus the JSON wrapper.
 pub const BALLOT_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 1024;
@@ -56,76 +56,58 @@ pub(crate) type ApiResult<T> = Result<T, ApiError>;
 /// The board's router with its middleware: the read routes, the
 /// submissions and the ballot lookup.
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
-    let app = read_routes()
-        .route(
-            "/api/elections",
-            get(list_elections)
-                .post(create_election)
-                .layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/ceremony",
-            post(post_ceremony).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/credentials",
-            post(post_credentials).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/credentials/replace",
-            post(post_replacement).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/open",
-            post(post_open).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/close",
-            post(post_close).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/ballots",
-            post(post_ballot).layer(DefaultBodyLimit::max(BALLOT_BODY_LIMIT)),
-        )
-        .route("/api/elections/{id}/ballots/{code}", get(get_ballot))
-        .route(
-            "/api/elections/{id}/spoiled",
-            post(post_spoiled).layer(DefaultBodyLimit::max(SPOILED_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/tally-shares",
-            post(post_tally).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .route(
-            "/api/elections/{id}/result",
-            post(post_result).layer(DefaultBodyLimit::max(ENTRY_BODY_LIMIT)),
-        )
-        .with_state(state);
+    let (api, _) = api_routes().split_for_parts();
+    let app = api.merge(page_routes()).with_state(state);
     with_middleware(app, request_timeout)
 }
 
-/// The read path a board and a mirror share (`spec/api.md` §5.9, §5.10),
-/// without `/api/elections` (a board adds it with its `POST`, a mirror
-/// read-only) and without the ballot lookup (a mirror answers it from
-/// its relay queue).
-pub(crate) fn read_routes() -> Router<Arc<AppState>> {
+/// Every route of the board's API, each registered from its handler's
+/// `#[utoipa::path]` (the generated document, `doc.rs`): the shared read
+/// path, then the election list with creation, the submissions (each
+/// with the body limit of what it can legitimately carry) and the ballot
+/// lookup.
+pub(crate) fn api_routes() -> OpenApiRouter<Arc<AppState>> {
+    let limit = |n: usize| DefaultBodyLimit::max(n);
+    read_api()
+        .routes(routes!(list_elections, create_election).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_ceremony).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_credentials).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_replacement).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_open).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_close).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_ballot).layer(limit(BALLOT_BODY_LIMIT)))
+        .routes(routes!(get_ballot))
+        .routes(routes!(post_spoiled).layer(limit(SPOILED_BODY_LIMIT)))
+        .routes(routes!(post_tally).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_result).layer(limit(ENTRY_BODY_LIMIT)))
+}
+
+/// The API's read path a board and a mirror share (`spec/api.md` §5.9,
+/// §5.10), without `/api/elections` (a board adds it with its `POST`, a
+/// mirror read-only) and without the ballot lookup (a mirror answers it
+/// from its relay queue).
+fn read_api() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(<doc::Header as utoipa::OpenApi>::openapi())
+        .routes(routes!(board_info))
+        .routes(routes!(doc::openapi))
+        .routes(routes!(election_info))
+        .routes(routes!(get_entries))
+        .routes(routes!(get_tree_head))
+        .routes(routes!(get_inclusion))
+        .routes(routes!(get_consistency))
+        .routes(routes!(get_record))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+}
+
+/// The HTML pages: the voting page and its files (`spec/client.md` §8)
+/// and the election's public pages (`spec/api.md` §5.11), each with its
+/// own CSP; not part of the API document.
+fn page_routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/api/board", get(board_info))
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/elections/{id}", get(election_info))
-        .route("/api/elections/{id}/entries", get(get_entries))
-        .route("/api/elections/{id}/tree-head", get(get_tree_head))
-        .route("/api/elections/{id}/proof/inclusion", get(get_inclusion))
-        .route(
-            "/api/elections/{id}/proof/consistency",
-            get(get_consistency),
-        )
-        .route("/api/elections/{id}/record", get(get_record))
-        // The voting page and its files (`spec/client.md` §8), with their own CSP.
         .route("/vote", get(crate::page::vote_root))
         .route("/vote/", get(crate::page::vote_root))
         .route("/vote/{*path}", get(crate::page::vote))
-        // The election's public pages (spec/api.md §5.11), with their own CSP.
         .route("/elections/{id}", get(crate::public_page::election))
         .route("/elections/{id}/result", get(crate::public_page::result))
         .route("/elections", get(crate::public_page::not_found))
@@ -134,13 +116,20 @@ pub(crate) fn read_routes() -> Router<Arc<AppState>> {
             "/elections/{id}/{*rest}",
             get(crate::public_page::not_found),
         )
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+}
+
+/// The read path with the pages, for a mirror.
+pub(crate) fn read_routes() -> Router<Arc<AppState>> {
+    let (api, _) = read_api().split_for_parts();
+    api.merge(page_routes())
 }
 
 /// `GET /api/elections` alone (a mirror's, without the `POST`).
 pub(crate) fn list_route() -> Router<Arc<AppState>> {
-    Router::new().route("/api/elections", get(list_elections))
+    let (api, _) = OpenApiRouter::new()
+        .routes(routes!(list_elections))
+        .split_for_parts();
+    api
 }
 
 /// The fallback and the middleware stack, shared by the board and the
@@ -201,10 +190,6 @@ async fn fallback() -> ApiError {
     ApiError::not_found("no such endpoint")
 }
 
-async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
-}
-
 /// `[a-z0-9_-]{1,64}` (`spec/record.md` §3.1); anything else names no
 /// election (and never reaches SQL, though every query binds anyway).
 pub(crate) fn valid_id(id: &str) -> bool {
@@ -224,12 +209,6 @@ pub(crate) fn election(
     lookup(&st.registry, &id).ok_or_else(|| ApiError::not_found(format!("no election `{id}`")))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EntryJson {
-    entry: String,
-}
-
 /// `{"entry": "<lower-case hex of the canonical entry bytes>"}` → bytes.
 pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
     let body = body.map_err(|r| {
@@ -239,7 +218,7 @@ pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u
             ApiError::new(ErrorCode::Encoding, "the request body could not be read")
         }
     })?;
-    let j: EntryJson = serde_json::from_slice(&body).map_err(|e| {
+    let j: urna_api::wire::EntryBody = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             ErrorCode::Encoding,
             format!("the body must be the JSON object {{\"entry\": \"<hex>\"}}: {e}"),

@@ -1,8 +1,8 @@
 //! The read path (`spec/api.md` §5.9, §5.10): board and election info,
 //! entries, tree heads, inclusion and consistency proofs, health and
-//! metrics.
+//! metrics. Each handler's `#[utoipa::path]` is its entry in the
+//! generated OpenAPI document (`doc.rs`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -10,43 +10,73 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
-use urna_log::SignedTreeHead;
+use urna_api::wire::{
+    kind_of_bytes, BoardInfo, ConsistencyAnswer, EntriesPage, EntryRow, Health, InclusionAnswer,
+    TreeHeadAnswer,
+};
+use urna_log::{Hash, SignedTreeHead};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
-use crate::machine::{kind_of_bytes, Shared, Stage, Totals};
+use crate::machine::{Shared, Stage, Totals};
 use urna_api::ErrorCode;
 
+use super::doc::ElectionId;
 use super::*;
 
-#[derive(serde::Serialize)]
-pub(super) struct BoardInfo {
-    board_key: String,
-    version: &'static str,
-}
-
+/// The board's public key and software version.
+#[utoipa::path(get, path = "/api/board", tag = "read",
+    responses((status = 200, description = "The board's key", body = BoardInfo)))]
 pub(super) async fn board_info(State(st): St) -> Json<BoardInfo> {
     Json(BoardInfo {
         board_key: hex::encode(st.log_key.to_bytes()),
-        version: env!("CARGO_PKG_VERSION"),
+        version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }
 
-#[derive(serde::Serialize)]
+/// `GET /api/elections/{id}`: an election's state, counts and latest head.
+#[derive(serde::Serialize, ToSchema)]
 pub(super) struct ElectionInfo {
+    /// The election id (`spec/record.md` §3.1).
     election_id: String,
+    /// `SHA-256` of the manifest entry's body.
+    #[schema(value_type = Hash)]
     manifest_hash: String,
+    /// The election fingerprint, once the ceremony's result is fixed.
+    #[schema(value_type = Option<Hash>)]
     fingerprint: Option<String>,
+    /// The voting stage.
+    #[schema(schema_with = super::doc::stage_schema)]
     state: Stage,
+    /// Entries in the log.
     entries: u64,
+    /// Ballots cast (re-votes included).
     ballots_cast: u64,
+    /// Audited (spoiled) ballots.
     ballots_spoiled: u64,
+    /// Credentials in the list.
     credentials: u64,
+    /// Tally shares posted.
     tally_shares: u64,
+    /// Whether the organizer's result entry is in the log.
     result_posted: bool,
-    /// The totals: provisional (the board's decryption) or official.
+    /// The totals once the board can compute them (`spec/api.md` §5.9):
+    /// provisional (`official` false) from the first `k` valid tally
+    /// shares, official once the organizer's signed result, which must
+    /// equal them, is in the log; `null` before `k` shares.
     result: Option<Totals>,
+    /// The latest signed tree head.
     tree_head: SignedTreeHead,
+    /// The board's public key, hex.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     board_key: String,
+}
+
+/// `GET /api/elections`: every election on the board.
+#[derive(serde::Serialize, ToSchema)]
+pub(super) struct ElectionList {
+    /// The elections, by id.
+    elections: Vec<ElectionInfo>,
 }
 
 pub(super) fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
@@ -68,16 +98,22 @@ pub(super) fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
     }
 }
 
-pub(super) async fn list_elections(State(st): St) -> Json<serde_json::Value> {
+/// Every election on the board.
+#[utoipa::path(get, path = "/api/elections", tag = "read",
+    responses((status = 200, description = "The elections, by id", body = ElectionList)))]
+pub(super) async fn list_elections(State(st): St) -> Json<ElectionList> {
     let all: Vec<Arc<Shared>> = match st.registry.read() {
         Ok(r) => r.values().cloned().collect(),
         Err(p) => p.into_inner().values().cloned().collect(),
     };
     let mut list: Vec<ElectionInfo> = all.iter().map(|s| info_of(&st, s)).collect();
     list.sort_by(|a, b| a.election_id.cmp(&b.election_id));
-    Json(serde_json::json!({ "elections": list }))
+    Json(ElectionList { elections: list })
 }
 
+/// Election state, counts and latest signed tree head.
+#[utoipa::path(get, path = "/api/elections/{id}", tag = "read", params(ElectionId),
+    responses((status = 200, description = "The election", body = ElectionInfo)))]
 pub(super) async fn election_info(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -86,16 +122,19 @@ pub(super) async fn election_info(
     Ok(Json(info_of(&st, &shared)))
 }
 
+/// The latest signed tree head (JSON and its 162-byte encoding in hex).
+#[utoipa::path(get, path = "/api/elections/{id}/tree-head", tag = "read", params(ElectionId),
+    responses((status = 200, description = "The latest head", body = TreeHeadAnswer)))]
 pub(super) async fn get_tree_head(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<TreeHeadAnswer>> {
     let shared = election(&st, id)?;
     let head = shared.view().head;
-    Ok(Json(serde_json::json!({
-        "tree_head": head,
-        "encoded": hex::encode(head.to_bytes()),
-    })))
+    Ok(Json(TreeHeadAnswer {
+        encoded: hex::encode(head.to_bytes()),
+        tree_head: head,
+    }))
 }
 
 pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
@@ -103,21 +142,29 @@ pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
         .map_err(|e| ApiError::new(ErrorCode::Invalid, format!("query parameters: {e}")))
 }
 
-#[derive(serde::Deserialize)]
+/// A range of log indices `[start, end)`.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RangeQuery {
+    /// First index (default 0).
     start: Option<u64>,
+    /// One past the last index (default `start + 100`, at most the tree size).
     end: Option<u64>,
 }
 
 /// Most entries per page.
 pub(super) const PAGE: u64 = 1000;
 
+/// Log entries by index range `[start, end)`, at most 1000.
+#[utoipa::path(get, path = "/api/elections/{id}/entries", tag = "read",
+    params(ElectionId, RangeQuery),
+    responses((status = 200, description = "The entries", body = EntriesPage)))]
 pub(super) async fn get_entries(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<RangeQuery>, QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<EntriesPage>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let size = shared.view().head.tree_size;
@@ -137,26 +184,29 @@ pub(super) async fn get_entries(
             tracing::warn!(error = %e, "read failed");
             ApiError::storage()
         })?;
-    let entries: Vec<serde_json::Value> = rows
+    let entries = rows
         .iter()
-        .map(|e| {
-            serde_json::json!({
-                "index": e.seq,
-                "kind": kind_of_bytes(&e.bytes),
-                "leaf_hash": hex::encode(e.leaf_hash),
-                "entry": hex::encode(&e.bytes),
-            })
+        .map(|e| EntryRow {
+            index: e.seq,
+            kind: kind_of_bytes(&e.bytes).to_string(),
+            leaf_hash: Hash(e.leaf_hash),
+            entry: hex::encode(&e.bytes),
         })
         .collect();
-    Ok(Json(
-        serde_json::json!({ "tree_size": size, "entries": entries }),
-    ))
+    Ok(Json(EntriesPage {
+        tree_size: size,
+        entries,
+    }))
 }
 
-#[derive(serde::Deserialize)]
+/// Which entry, in which tree.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct InclusionQuery {
+    /// The entry's log index.
     index: u64,
+    /// The tree size (default: the latest).
     tree_size: Option<u64>,
 }
 
@@ -180,11 +230,16 @@ pub(super) async fn head_of_size(
         .and_then(|h| SignedTreeHead::decode(&h.head).ok()))
 }
 
+/// Inclusion proof of entry `index` in the tree of `tree_size` entries
+/// (default: latest).
+#[utoipa::path(get, path = "/api/elections/{id}/proof/inclusion", tag = "read",
+    params(ElectionId, InclusionQuery),
+    responses((status = 200, description = "The proof", body = InclusionAnswer)))]
 pub(super) async fn get_inclusion(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<InclusionQuery>, QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<InclusionAnswer>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let latest = shared.view().head.tree_size;
@@ -207,27 +262,36 @@ pub(super) async fn get_inclusion(
         )
     };
     let head = head_of_size(&st, &shared, size).await?;
-    Ok(Json(serde_json::json!({
-        "index": q.index,
-        "tree_size": size,
-        "leaf_hash": leaf,
-        "inclusion_proof": proof,
-        "tree_head": head,
-    })))
+    Ok(Json(InclusionAnswer {
+        index: q.index,
+        tree_size: size,
+        leaf_hash: leaf.ok_or_else(|| ApiError::internal("no leaf below the tree size"))?,
+        inclusion_proof: proof,
+        tree_head: head,
+    }))
 }
 
-#[derive(serde::Deserialize)]
+/// Which two tree sizes.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ConsistencyQuery {
+    /// The smaller tree size.
     first: u64,
+    /// The larger tree size (default: the latest).
     second: Option<u64>,
 }
 
+/// Consistency proof between tree sizes `first` and `second` (default:
+/// latest).
+#[utoipa::path(get, path = "/api/elections/{id}/proof/consistency", tag = "read",
+    params(ElectionId, ConsistencyQuery),
+    responses((status = 200, description = "The proof", body = ConsistencyAnswer)))]
 pub(super) async fn get_consistency(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<ConsistencyAnswer>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let latest = shared.view().head.tree_size;
@@ -248,23 +312,31 @@ pub(super) async fn get_consistency(
     };
     let first_head = head_of_size(&st, &shared, q.first).await?;
     let second_head = head_of_size(&st, &shared, second).await?;
-    Ok(Json(serde_json::json!({
-        "first": q.first,
-        "second": second,
-        "consistency_proof": proof,
-        "first_tree_head": first_head,
-        "second_tree_head": second_head,
-    })))
+    Ok(Json(ConsistencyAnswer {
+        first: q.first,
+        second,
+        consistency_proof: proof,
+        first_tree_head: first_head,
+        second_tree_head: second_head,
+    }))
 }
 
-pub(super) async fn healthz(State(st): St) -> ApiResult<Json<HashMap<&'static str, &'static str>>> {
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The board reaches its database", body = Health)))]
+pub(super) async fn healthz(State(st): St) -> ApiResult<Json<Health>> {
     st.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "health check failed");
         ApiError::storage()
     })?;
-    Ok(Json(HashMap::from([("status", "ok")])))
+    Ok(Json(Health {
+        status: "ok".to_string(),
+    }))
 }
 
+/// Prometheus metrics (text format 0.0.4).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "The metrics", content_type = "text/plain", body = String)))]
 pub(super) async fn metrics(State(st): St) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

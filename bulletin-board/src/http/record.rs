@@ -29,10 +29,14 @@ fn part(first: bool, frames: impl IntoIterator<Item = (u8, Vec<u8>)>) -> std::io
     w.finish().map_err(io)
 }
 
-/// `GET …/record`: the election record of `spec/record.md` §8, streamed:
-/// magic, board key, then the entries in log order with every signed tree
-/// head placed after the entries it covers. Covers exactly the log under
-/// the latest head at the start of the request.
+/// The election record (`spec/record.md` §8), streamed.
+///
+/// Magic, board key, then the entries in log order with every signed
+/// tree head placed after the entries it covers. Covers exactly the log
+/// under the latest head at the start of the request.
+#[utoipa::path(get, path = "/api/elections/{id}/record", tag = "read",
+    params(super::doc::ElectionId),
+    responses((status = 200, description = "The record's bytes", content_type = "application/octet-stream")))]
 pub(super) async fn get_record(
     State(st): St,
     id: Result<Path<String>, PathRejection>,

@@ -17,8 +17,10 @@ use crate::error::ApiError;
 use crate::machine::{tracking_code_of_entry, Stage};
 use crate::receipt::Receipt;
 use crate::sequencer::{ballot_receipt, lookup, Command};
+use urna_api::wire::EntryBody;
 use urna_api::ErrorCode;
 
+use super::doc::ElectionId;
 use super::*;
 
 pub(super) async fn submit(
@@ -45,6 +47,10 @@ pub(super) async fn submit(
     rx.await.map_err(|_| ApiError::storage())?
 }
 
+/// Create an election from its organizer-signed manifest entry (tag 1).
+#[utoipa::path(post, path = "/api/elections", tag = "lifecycle",
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn create_election(
     State(st): St,
     body: Result<Bytes, BytesRejection>,
@@ -78,6 +84,13 @@ pub(super) async fn post_kind(
     Ok(Json(submit(st, Some(shared.id.clone()), entry, raw).await?))
 }
 
+/// Post a trustee ceremony message (tag 2).
+///
+/// Accepted while the ceremony run is open (setup, before the entry that ends the run).
+#[utoipa::path(post, path = "/api/elections/{id}/ceremony", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_ceremony(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -86,6 +99,13 @@ pub(super) async fn post_ceremony(
     post_kind(&st, id, body, tag::CEREMONY, "ceremony message").await
 }
 
+/// Post the authority-signed credential list (tag 3).
+///
+/// Once, before voting opens; ends the ceremony run, which must verify.
+#[utoipa::path(post, path = "/api/elections/{id}/credentials", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_credentials(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -94,6 +114,13 @@ pub(super) async fn post_credentials(
     post_kind(&st, id, body, tag::CREDENTIALS, "credential list").await
 }
 
+/// Replace one credential by another before voting opens (tag 9).
+///
+/// The credential authority's signed replacement of a lost credential (`spec/record.md` §4.3): only in setup, after the list, for the current list's hash.
+#[utoipa::path(post, path = "/api/elections/{id}/credentials/replace", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_replacement(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -124,6 +151,13 @@ pub(super) async fn post_state(
     Ok(Json(submit(st, Some(shared.id.clone()), entry, raw).await?))
 }
 
+/// Open voting: an organizer-signed state change, phase 1 (tag 4).
+///
+/// Refused unless signed by the manifest's organizer key and naming the election fingerprint.
+#[utoipa::path(post, path = "/api/elections/{id}/open", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_open(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -132,6 +166,13 @@ pub(super) async fn post_open(
     post_state(&st, id, body, 1).await
 }
 
+/// Close voting: an organizer-signed state change, phase 2 (tag 4).
+///
+/// Refused unless signed by the organizer key, naming the fingerprint, while voting is open.
+#[utoipa::path(post, path = "/api/elections/{id}/close", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_close(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -140,6 +181,13 @@ pub(super) async fn post_close(
     post_state(&st, id, body, 2).await
 }
 
+/// Publish an audited (spoiled) ballot with its openings (tag 6).
+///
+/// The ballot must verify and its openings match; its tracking code can never be cast.
+#[utoipa::path(post, path = "/api/elections/{id}/spoiled", tag = "ballots",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_spoiled(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -148,6 +196,13 @@ pub(super) async fn post_spoiled(
     post_kind(&st, id, body, tag::SPOILED, "audited ballot").await
 }
 
+/// Post a trustee's decryption shares (tag 7).
+///
+/// After close; qualified trustee, once; every proof verified against the aggregate the board recomputes.
+#[utoipa::path(post, path = "/api/elections/{id}/tally-shares", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_tally(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -156,6 +211,13 @@ pub(super) async fn post_tally(
     post_kind(&st, id, body, tag::TALLY, "tally share").await
 }
 
+/// Post the organizer-signed result (tag 8).
+///
+/// After close, once, with at least k valid shares posted; the totals must equal their decryption.
+#[utoipa::path(post, path = "/api/elections/{id}/result", tag = "lifecycle",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_result(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -164,9 +226,16 @@ pub(super) async fn post_result(
     post_kind(&st, id, body, tag::RESULT, "result").await
 }
 
+/// Cast a ballot (tag 5).
+///
 /// Ballot intake (`spec/api.md` §5.6): body limit (middleware), decode,
 /// idempotent retry, phase, (V1)–(V3), rate limit, then the sequencer
-/// (batch verification of (V4)–(V5), (R7), (R9), durable commit).
+/// (batch verification of (V4)–(V5), (R7), (R9), durable commit). The
+/// same bytes again return the same receipt.
+#[utoipa::path(post, path = "/api/elections/{id}/ballots", tag = "ballots",
+    params(ElectionId),
+    request_body = EntryBody,
+    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
 pub(super) async fn post_ballot(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
@@ -242,6 +311,10 @@ pub(super) async fn ballot_inner(
     submit(st, Some(shared.id.clone()), entry, raw).await
 }
 
+/// The receipt of a ballot by tracking code (64 lower-case hex digits).
+#[utoipa::path(get, path = "/api/elections/{id}/ballots/{code}", tag = "ballots",
+    params(ElectionId, ("code" = String, Path, description = "The tracking code, 64 lower-case hex digits")),
+    responses((status = 200, description = "The ballot's receipt", body = Receipt)))]
 pub(super) async fn get_ballot(
     State(st): St,
     params: Result<Path<(String, String)>, PathRejection>,

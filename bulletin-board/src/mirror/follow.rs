@@ -165,7 +165,7 @@ impl MirrorState {
         let mut next = from;
         while next < head.tree_size {
             let end = (next + 1000).min(head.tree_size);
-            let rows: Vec<EntryRow> = self
+            let rows: Vec<urna_api::wire::EntryRow> = self
                 .upstream
                 .get_field(
                     &format!("/api/elections/{id}/entries?start={next}&end={end}"),
@@ -242,13 +242,6 @@ impl MirrorState {
             }
         }
     }
-}
-
-/// An entry row of `GET …/entries`.
-#[derive(Deserialize)]
-struct EntryRow {
-    index: u64,
-    entry: String,
 }
 
 /// Apply fetched entries `from…` to the machine (creating it at entry 0)
