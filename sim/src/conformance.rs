@@ -57,9 +57,17 @@ pub struct Case {
     /// Every failure a verifier must report, as (check, log index), in log
     /// order (failures naming no entry last). The order is not normative.
     pub failures: Vec<(Check, Option<u64>)>,
-    /// For the honest record: each check's `passed` count
-    /// (`spec/record.md` §10.4), and the result.
-    pub honest: Option<(Vec<(Check, u64)>, Vec<Vec<u64>>)>,
+    /// For the honest record: each check's `passed` count and the result.
+    pub honest: Option<Honest>,
+}
+
+/// What the honest record must also give: each check's `passed` count
+/// (`spec/record.md` §10.4), and the decrypted result.
+pub struct Honest {
+    /// `(check, passed)` for R1 … R14.
+    pub passed: Vec<(Check, u64)>,
+    /// `totals[contest][option]`.
+    pub result: Vec<Vec<u64>>,
 }
 
 /// Where the honest record's entries are (log indices).
@@ -375,7 +383,10 @@ pub fn cases() -> anyhow::Result<Vec<Case>> {
         about: "the honest record: every check runs and passes".into(),
         record: honest.clone(),
         failures: Vec::new(),
-        honest: Some((passed, s.totals.clone())),
+        honest: Some(Honest {
+            passed,
+            result: s.totals.clone(),
+        }),
     }];
     for m in ENTRY_MUTANTS {
         let Some((about, failures)) = entry_expectation(m.name, &l) else {
@@ -417,13 +428,14 @@ pub fn cases_json(cases: &[Case]) -> Value {
                 "verdict": if c.failures.is_empty() { "pass" } else { "fail" },
                 "failures": failures,
             });
-            if let Some((passed, result)) = &c.honest {
-                let passed: serde_json::Map<String, Value> = passed
+            if let Some(h) = &c.honest {
+                let passed: serde_json::Map<String, Value> = h
+                    .passed
                     .iter()
                     .map(|(check, n)| (check.id().to_string(), json!(n)))
                     .collect();
                 v["passed"] = Value::Object(passed);
-                v["result"] = json!(result);
+                v["result"] = json!(h.result);
             }
             v
         })
@@ -452,6 +464,7 @@ pub fn write(dir: &Path) -> anyhow::Result<usize> {
         std::fs::write(&p, &c.record).with_context(|| format!("cannot write {}", p.display()))?;
     }
     let p = dir.join("cases.json");
-    std::fs::write(&p, cases_text(&cases)).with_context(|| format!("cannot write {}", p.display()))?;
+    std::fs::write(&p, cases_text(&cases))
+        .with_context(|| format!("cannot write {}", p.display()))?;
     Ok(cases.len())
 }
