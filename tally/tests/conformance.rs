@@ -19,7 +19,8 @@ fn suite() -> PathBuf {
         .join("../spec/conformance")
 }
 
-const REGENERATE: &str = "regenerate with `cargo run -p urna-sim -- conformance --out spec/conformance` \
+const REGENERATE: &str =
+    "regenerate with `cargo run -p urna-sim -- conformance --out spec/conformance` \
      (or URNA_REGENERATE_VECTORS=1) and commit the diff with the format change";
 
 #[test]

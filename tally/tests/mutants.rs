@@ -240,7 +240,8 @@ fn r13_one_bad_last_head_is_one_failure() {
     f[last].1[n - 40] ^= 1; // inside the signature's R
     let r = verify(&record_of(&f));
     let entries = s.entries;
-    let got: Vec<(&str, Option<u64>)> = r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
+    let got: Vec<(&str, Option<u64>)> =
+        r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
     assert_eq!(got, vec![("R13", Some(entries))], "{:#?}", r.failures);
 
     // A last head that does not even decode is not a head: the entries
@@ -248,8 +249,14 @@ fn r13_one_bad_last_head_is_one_failure() {
     let mut f = frames(&bytes);
     f[last].1.pop();
     let r = verify(&record_of(&f));
-    let got: Vec<(&str, Option<u64>)> = r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
-    assert_eq!(got, vec![("R13", Some(entries)), ("R13", None)], "{:#?}", r.failures);
+    let got: Vec<(&str, Option<u64>)> =
+        r.failures.iter().map(|f| (f.check.id(), f.entry)).collect();
+    assert_eq!(
+        got,
+        vec![("R13", Some(entries)), ("R13", None)],
+        "{:#?}",
+        r.failures
+    );
 }
 
 /// spec/record.md §10.4: what each check's `passed` counts, for the sample
