@@ -352,11 +352,12 @@ impl EncryptedBallot {
         }
     }
 
-    /// Every check of spec/record.md §5.3, on this ballot alone, naming the
-    /// first that fails.
-    pub fn verify(&self, ctx: &ElectionContext) -> Result<()> {
-        self.check_before_crypto(ctx)?;
-        // (V4)
+    /// (V4) alone: the credential's signature over the ballot, one
+    /// signature check (tens of microseconds, against milliseconds for the
+    /// proofs). The board checks it before charging the credential's rate
+    /// limit, so that only the holder of a credential's secret can spend
+    /// that credential's allowance (docs/attacks.md F13).
+    pub fn verify_signature(&self) -> Result<()> {
         self.signature
             .verify(
                 &mut signature_transcript(),
@@ -365,7 +366,15 @@ impl EncryptedBallot {
             )
             .map_err(|_| {
                 ElectionError::SignatureInvalid("the credential signature does not verify".into())
-            })?;
+            })
+    }
+
+    /// Every check of spec/record.md §5.3, on this ballot alone, naming the
+    /// first that fails.
+    pub fn verify(&self, ctx: &ElectionContext) -> Result<()> {
+        self.check_before_crypto(ctx)?;
+        // (V4)
+        self.verify_signature()?;
         // (V5)
         for (i, (c, b)) in self.contests.iter().zip(&ctx.bounds).enumerate() {
             let t = contest_context(&ctx.fingerprint, &self.credential, i);

@@ -229,7 +229,8 @@ pub(super) async fn post_result(
 /// Cast a ballot (tag 5).
 ///
 /// Ballot intake (`spec/api.md` §5.6): body limit (middleware), decode,
-/// idempotent retry, phase, (V1)–(V3), rate limit, then the sequencer
+/// idempotent retry, phase, (V1)–(V3), the signature (V4), the rate
+/// limit of the credential that signed, then the sequencer
 /// (batch verification of (V4)–(V5), (R7), (R9), durable commit). The
 /// same bytes again return the same receipt.
 #[utoipa::path(post, path = "/api/elections/{id}/ballots", tag = "ballots",
@@ -305,6 +306,10 @@ pub(super) async fn ballot_inner(
     let ctx = ballot_context(&shared.view(), true)?;
     // (V1)–(V3): cheap, before any cryptography (docs/attacks.md F8).
     ballot.check_before_crypto(&ctx)?;
+    // (V4) before the rate limit (docs/attacks.md F13): a ballot charges
+    // the allowance of the credential that signed it, never of one it
+    // merely names, so nobody without a voter's secret can lock them out.
+    ballot.verify_signature()?;
     st.limiter
         .check(ballot.credential().to_bytes())
         .map_err(ApiError::rate_limited)?;

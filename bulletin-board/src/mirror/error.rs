@@ -9,6 +9,11 @@ pub enum MirrorError {
     /// transient error: try again later. Not misbehaviour.
     #[error("unreachable: {0}")]
     Unreachable(String),
+    /// The board asked to send this one ballot later (429, its
+    /// credential's rate limit): retry it later, but go on with the rest
+    /// of the queue (docs/attacks.md F13).
+    #[error("deferred: {0}")]
+    Deferred(String),
     /// The upstream served something no correct board serves: the mirror
     /// stops following the election.
     #[error("{0}")]

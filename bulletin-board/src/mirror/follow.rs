@@ -51,7 +51,7 @@ impl MirrorState {
                     s.last_error = None;
                     s.last_sync_ms = now_ms();
                 }),
-                Err(MirrorError::Unreachable(e)) => {
+                Err(MirrorError::Unreachable(e) | MirrorError::Deferred(e)) => {
                     tracing::warn!(election = %id, error = %e, "upstream unreachable; retrying later");
                     self.update(&id, |s| s.last_error = Some(e));
                 }

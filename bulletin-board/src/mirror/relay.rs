@@ -397,7 +397,11 @@ pub async fn relay_one(
                 at_ms: now_ms(),
             }))
         }
-        Answer::Refused(status, r) if status == 408 || status == 429 || status >= 500 => Err(
+        Answer::Refused(429, r) => Err(MirrorError::Deferred(format!(
+            "429 {}: {}",
+            r.code, r.message
+        ))),
+        Answer::Refused(status, r) if status == 408 || status >= 500 => Err(
             MirrorError::Unreachable(format!("{status} {}: {}", r.code, r.message)),
         ),
         Answer::Refused(_, r) => Ok(Some(RelayOutcome {
@@ -409,7 +413,9 @@ pub async fn relay_one(
 }
 
 /// One pass over the queue, oldest first; stops at the first transient
-/// failure (the upstream is down: the next round retries).
+/// failure (the upstream is down: the next round retries), but moves past
+/// a ballot the board defers (429 for its credential), so one voter's
+/// rate limit never holds up everyone else's ballots.
 pub async fn relay_round(s: &Arc<MirrorState>) {
     let rows = match s.app.store.relay_pending().await {
         Ok(r) => r,
@@ -434,6 +440,9 @@ pub async fn relay_round(s: &Arc<MirrorState>) {
                 }
             }
             Ok(None) => {}
+            Err(MirrorError::Deferred(why)) => {
+                tracing::info!(election = %row.election, %why, "relay: ballot deferred; moving on");
+            }
             Err(e) => {
                 tracing::info!(error = %e, "relay: upstream unavailable; will retry");
                 return;

@@ -259,8 +259,15 @@ pub struct TestBoard {
 
 impl TestBoard {
     pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Start with settings changed from the tests' defaults.
+    pub async fn start_with(backend: Backend, set: impl FnOnce(&mut Config)) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let board = urna_board::start(db.config()).await.unwrap();
+        let mut config = db.config();
+        set(&mut config);
+        let board = urna_board::start(config).await.unwrap();
         Some(TestBoard {
             addr: board.addr,
             public: board.public_key,
