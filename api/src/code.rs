@@ -282,10 +282,22 @@ impl std::fmt::Display for ErrorCode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable code (`spec/api.md` §3).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::error_code_schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = error_code_schema))]
     pub code: String,
     /// Human-readable message.
     pub message: String,
+}
+
+/// OpenAPI schema of `code` in an error body: one of the stable codes,
+/// generated from [`ErrorCode::ALL`].
+#[cfg(feature = "openapi")]
+pub(crate) fn error_code_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+        .description(Some("Stable error code (spec/api.md §3)"))
+        .into()
 }
 
 #[cfg(test)]

@@ -1,32 +1,14 @@
 //! The wire format's part of the board's generated OpenAPI document
-//! (feature `openapi`): schemas the derives cannot infer (the closed sets
-//! of error codes and entry kinds, generated from [`ErrorCode::ALL`] and
-//! [`KINDS`](crate::wire::KINDS)) and the error responses every route
-//! shares (`spec/api.md` §3).
+//! (feature `openapi`): the error responses every route shares
+//! (`spec/api.md` §3), described by the codes of each status. (The
+//! schemas the derives cannot infer sit beside their types: the error
+//! codes in `code.rs`, the entry kinds in `wire.rs`.)
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::ToSchema;
 
 use crate::{ErrorBody, ErrorCode};
-
-/// `code` of an error body: one of the stable codes.
-pub fn error_code_schema() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
-        .description(Some("Stable error code (spec/api.md §3)"))
-        .into()
-}
-
-/// `kind` of a receipt or an entry row.
-pub fn kind_schema() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(crate::wire::KINDS.iter().copied()))
-        .into()
-}
 
 /// The statuses any route may answer with an error body: a malformed
 /// request, an unknown election, a timeout, a body over its limit, a
@@ -67,7 +49,7 @@ mod tests {
 
     #[test]
     fn error_codes_are_listed_in_the_schema() {
-        let json = serde_json::to_value(error_code_schema()).unwrap();
+        let json = serde_json::to_value(crate::code::error_code_schema()).unwrap();
         let listed = json["enum"].as_array().unwrap();
         assert_eq!(listed.len(), ErrorCode::ALL.len());
         assert!(listed.iter().any(|c| c == "ERR_PROOF_INVALID"));

@@ -141,7 +141,7 @@ pub struct Receipt {
     pub election: String,
     /// Entry kind: `manifest`, `ceremony`, `credentials`, `open`, `close`,
     /// `ballot`, `spoiled`, `tally_share`, `result`, `credential_replacement`.
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::kind_schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::wire::kind_schema))]
     pub kind: String,
     /// Log index of the entry.
     pub log_index: u64,

@@ -42,6 +42,16 @@ pub fn kind_of_bytes(bytes: &[u8]) -> &'static str {
     }
 }
 
+/// OpenAPI schema of `kind` in a receipt or an entry row: one of [`KINDS`].
+#[cfg(feature = "openapi")]
+pub(crate) fn kind_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(KINDS.iter().copied()))
+        .into()
+}
+
 /// `GET /api/board`: the board's public key (hex) and software version.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,7 +71,7 @@ pub struct EntryRow {
     /// Log index.
     pub index: u64,
     /// The entry's kind (one of [`KINDS`]).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::kind_schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = kind_schema))]
     pub kind: String,
     /// The entry's leaf hash (`spec/log.md` (L1)).
     pub leaf_hash: Hash,
