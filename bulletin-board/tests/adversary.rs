@@ -49,7 +49,12 @@ async fn f13_forged_ballots_cannot_lock_a_voter_out(backend: Backend) {
     let again = b.post_hex(&path, &s.ballot(0, 1, 1303)).await;
     again.receipt();
     let over = b.post_hex(&path, &s.ballot(0, 2, 1304)).await;
-    assert_eq!(over.status.as_u16(), 429, "{}", String::from_utf8_lossy(&over.body));
+    assert_eq!(
+        over.status.as_u16(),
+        429,
+        "{}",
+        String::from_utf8_lossy(&over.body)
+    );
     assert!(over.headers.contains_key("retry-after"));
     b.stop().await;
 }
