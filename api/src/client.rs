@@ -76,6 +76,14 @@ pub enum ClientError {
         /// What is wrong.
         reason: String,
     },
+    /// An answer larger than the caller's bound for it (read no further).
+    #[error("the board at {base} sent an answer larger than {limit} bytes, the most a correct one can be")]
+    TooLarge {
+        /// The board's base URL.
+        base: String,
+        /// The bound, bytes.
+        limit: u64,
+    },
     /// An argument that cannot be sent.
     #[error("{0}")]
     Invalid(String),
@@ -201,6 +209,18 @@ impl BoardClient {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, ClientError> {
+        self.call_limited(path, body, MAX_JSON)
+    }
+
+    /// [`BoardClient::call`] reading at most `limit` bytes of the answer:
+    /// a longer one is [`ClientError::TooLarge`] (a mirror bounds each
+    /// read by what a correct answer can be).
+    pub fn call_limited(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        limit: u64,
+    ) -> Result<Answer, ClientError> {
         let url = format!("{}{path}", self.base);
         let r = match body {
             None => self.agent.get(&url).call(),
@@ -209,22 +229,38 @@ impl BoardClient {
         match r {
             Ok(resp) => {
                 let status = resp.status();
-                Ok(Answer::Ok(status, self.read_json(resp)?))
+                Ok(Answer::Ok(status, self.read_limited(resp, limit)?))
             }
             Err(ureq::Error::Status(status, resp)) => {
-                let body = self.read_json::<ErrorBody>(resp).unwrap_or(ErrorBody {
-                    code: "ERR_HTTP".into(),
-                    message: format!("HTTP status {status}"),
-                });
+                let body = self
+                    .read_limited::<ErrorBody>(resp, limit)
+                    .unwrap_or(ErrorBody {
+                        code: "ERR_HTTP".into(),
+                        message: format!("HTTP status {status}"),
+                    });
                 Ok(Answer::Refused(status, body))
             }
             Err(e) => Err(self.unreachable(e)),
         }
     }
 
-    fn read_json<T: DeserializeOwned>(&self, resp: ureq::Response) -> Result<T, ClientError> {
-        serde_json::from_reader(resp.into_reader().take(MAX_JSON))
-            .map_err(|e| self.bad(format!("unreadable answer: {e}")))
+    fn read_limited<T: DeserializeOwned>(
+        &self,
+        resp: ureq::Response,
+        limit: u64,
+    ) -> Result<T, ClientError> {
+        let mut bytes = Vec::new();
+        resp.into_reader()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.unreachable(e))?;
+        if bytes.len() as u64 > limit {
+            return Err(ClientError::TooLarge {
+                base: self.base.clone(),
+                limit,
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| self.bad(format!("unreadable answer: {e}")))
     }
 
     /// A request whose refusals are errors; a `202` is [`ClientError::Queued`].

@@ -102,6 +102,8 @@ pub enum ErrorCode {
     StorageUnavailable,
 }
 
+    /// `ERR_BUSY` (503): a read the board has no room for now (record streams, read connections): retry later (with `Retry-After`)
+    Busy,
 impl ErrorCode {
     /// Every code, in the order of the spec's table.
     pub const ALL: &'static [ErrorCode] = &[
@@ -154,6 +156,7 @@ impl ErrorCode {
     ];
 
     /// The stable string, e.g. `"ERR_NOT_FOUND"`.
+        ErrorCode::Busy,
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Encoding => "ERR_ENCODING",
@@ -206,6 +209,7 @@ impl ErrorCode {
     }
 
     /// The HTTP status the board answers with.
+            ErrorCode::Busy => "ERR_BUSY",
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::Encoding
@@ -253,7 +257,7 @@ impl ErrorCode {
             | ErrorCode::TallyOutOfRange => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
-            ErrorCode::StorageUnavailable => 503,
+            ErrorCode::StorageUnavailable | ErrorCode::Busy => 503,
         }
     }
 

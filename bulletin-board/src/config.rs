@@ -43,6 +43,18 @@ pub struct Config {
     /// Most open connections.
     #[arg(long, env = "URNA_BOARD_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Database connections of the read path (entries, the record,
+    /// `/healthz`), a pool apart from the sequencer's commits.
+    #[arg(long, env = "URNA_BOARD_READ_CONNECTIONS", default_value_t = 4)]
+    pub read_connections: u32,
+    /// Most record downloads (`GET …/record`) streaming at once; more are
+    /// refused `503 ERR_BUSY`.
+    #[arg(long, env = "URNA_BOARD_MAX_RECORD_STREAMS", default_value_t = 32)]
+    pub max_record_streams: usize,
+    /// Seconds an answer may wait on a client that does not read it
+    /// before the connection is closed (write timeout).
+    #[arg(long, env = "URNA_BOARD_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub write_timeout_secs: u64,
     /// Ballot submissions per credential per minute (0: no limit).
     #[arg(long, env = "URNA_BOARD_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
     pub rate_limit_per_minute: u32,
@@ -66,6 +78,9 @@ impl Config {
             request_timeout_secs: 30,
             header_timeout_secs: 10,
             max_connections: 4096,
+            read_connections: 4,
+            max_record_streams: 32,
+            write_timeout_secs: 30,
             rate_limit_per_minute: 0,
             rate_limit_burst: 10,
             log: "warn".into(),
@@ -84,6 +99,9 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     header_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
+    read_connections: Option<u32>,
+    max_record_streams: Option<usize>,
+    write_timeout_secs: Option<u64>,
     rate_limit_per_minute: Option<u32>,
     rate_limit_burst: Option<u32>,
     log: Option<String>,
@@ -134,6 +152,9 @@ impl Config {
             request_timeout_secs,
             header_timeout_secs,
             max_connections,
+            read_connections,
+            max_record_streams,
+            write_timeout_secs,
             rate_limit_per_minute,
             rate_limit_burst,
             log

@@ -63,6 +63,15 @@ impl ApiError {
         )
     }
 
+    /// `503 ERR_BUSY` with `Retry-After`: a read the board has no room
+    /// for now (`spec/api.md` §7).
+    pub fn busy(message: impl Into<String>) -> Self {
+        ApiError {
+            retry_after: Some(1),
+            ..Self::new(ErrorCode::Busy, message)
+        }
+    }
+
     /// `413 ERR_BODY_TOO_LARGE`.
     pub fn too_large() -> Self {
         Self::new(

@@ -22,7 +22,9 @@
 
 pub mod config;
 mod error;
+pub mod heads;
 pub mod http;
+mod load;
 pub mod machine;
 pub mod metrics;
 pub mod mirror;
@@ -31,6 +33,7 @@ pub mod public_page;
 pub mod receipt;
 pub mod replay;
 pub mod sequencer;
+mod stall;
 pub mod state;
 pub mod store;
 
@@ -125,7 +128,11 @@ impl RunningBoard {
 
 /// Open the store the configuration names and start the board.
 pub async fn start(config: Config) -> anyhow::Result<RunningBoard> {
-    let store = store::open(&config.database_url)
+    let read = store::ReadPool {
+        connections: config.read_connections,
+        ..store::ReadPool::default()
+    };
+    let store = store::open_with(&config.database_url, read)
         .await
         .with_context(|| "opening the database".to_string())?;
     start_with_store(config, store).await
@@ -188,6 +195,7 @@ pub async fn start_with_store(
         store,
         metrics,
         limiter: RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
+        record_streams: Arc::new(Semaphore::new(config.max_record_streams)),
     });
     let app = http::router(state, Duration::from_secs(config.request_timeout_secs));
     let listener = TcpListener::bind(config.listen)
@@ -198,8 +206,11 @@ pub async fn start_with_store(
     let server = tokio::spawn(serve(
         listener,
         app,
-        Duration::from_secs(config.header_timeout_secs),
-        config.max_connections,
+        Limits {
+            header_timeout: Duration::from_secs(config.header_timeout_secs),
+            write_timeout: Duration::from_secs(config.write_timeout_secs),
+            max_connections: config.max_connections,
+        },
         stop_rx,
     ));
     Ok(RunningBoard {
@@ -211,17 +222,33 @@ pub async fn start_with_store(
     })
 }
 
+/// What the accept loop bounds per connection (`spec/api.md` §7).
+pub(crate) struct Limits {
+    /// To send the request head.
+    pub header_timeout: Duration,
+    /// For an answer to make progress on a client that does not read.
+    pub write_timeout: Duration,
+    /// Open connections.
+    pub max_connections: usize,
+}
+
 /// The accept loop: HTTP/1.1 with a header-read timeout that really runs
-/// (hyper disables it without a timer, docs/attacks.md F7), a cap on open
-/// connections, and graceful shutdown. The peer address is dropped at
-/// accept and never reaches the application (C7).
+/// (hyper disables it without a timer, docs/attacks.md F7), a write
+/// timeout (`stall.rs`: a client that stops reading a streamed answer is
+/// cut off, F15), a cap on open connections, and graceful shutdown. The
+/// peer address is dropped at accept and never reaches the application
+/// (C7).
 pub(crate) async fn serve(
     listener: TcpListener,
     app: axum::Router,
-    header_timeout: Duration,
-    max_connections: usize,
+    limits: Limits,
     mut stop: oneshot::Receiver<()>,
 ) {
+    let Limits {
+        header_timeout,
+        write_timeout,
+        max_connections,
+    } = limits;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(max_connections.max(1)));
     loop {
@@ -239,7 +266,8 @@ pub(crate) async fn serve(
                     .timer(TokioTimer::new())
                     .header_read_timeout(header_timeout)
                     .max_buf_size(64 * 1024);
-                let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                let io = stall::WriteTimeout::new(stream, write_timeout.max(Duration::from_millis(1)));
+                let conn = builder.serve_connection(TokioIo::new(io), svc);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

@@ -84,6 +84,8 @@ pub struct Shared {
     pub view: RwLock<View>,
     /// Committed ballot index: tracking code → ballot.
     pub codes: RwLock<HashMap<[u8; 32], BallotInfo>>,
+    /// Every committed signed tree head, compactly (`heads.rs`).
+    pub heads: RwLock<crate::heads::HeadIndex>,
 }
 
 impl Shared {
@@ -211,6 +213,7 @@ impl Machine {
                 result: None,
             }),
             codes: RwLock::new(HashMap::new()),
+            heads: RwLock::new(Default::default()),
         });
         Ok(Machine {
             shared,
@@ -549,6 +552,11 @@ impl Machine {
                 Err(p) => p.into_inner(),
             };
             codes.extend(self.pending_codes.drain());
+        }
+        // After the tree, before the view (`heads.rs`).
+        match self.shared.heads.write() {
+            Ok(mut h) => h.push(&head),
+            Err(p) => p.into_inner().push(&head),
         }
         self.pending.clear();
         self.pending_ballots.clear();

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::metrics::{Metrics, RateLimiter};
 use crate::sequencer::{BoardKeys, Command, Registry};
@@ -29,4 +29,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-credential ballot limit.
     pub limiter: RateLimiter,
+    /// One permit per record download streaming now (`max_record_streams`):
+    /// a download holds it until its body is done or dropped.
+    pub record_streams: Arc<Semaphore>,
 }

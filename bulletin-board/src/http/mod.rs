@@ -42,6 +42,8 @@ use read::*;
 use record::*;
 pub(crate) use submit::ballot_context;
 use submit::*;
+pub use read::{IMMUTABLE, PAGE_BYTES};
+pub use record::RECORD_PART_BYTES;
 
 /// Body limit of ballot submissions: the largest ballot in hex, plus the JSON wrapper.
 pub const BALLOT_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 1024;
@@ -159,7 +161,13 @@ pub(crate) fn with_middleware(app: Router, request_timeout: Duration) -> Router 
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         ))
         .layer(h("cross-origin-resource-policy", "same-origin"))
-        .layer(h("cache-control", "no-store"))
+        // `no-store` unless the handler says its answer never changes
+        // (`read::IMMUTABLE`: entries below the tree size, a proof or a
+        // head of an explicit size).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// Turn the plain-text refusals of the middleware (413, 408, 405) into the

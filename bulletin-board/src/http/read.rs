@@ -2,12 +2,21 @@
 //! entries, tree heads, inclusion and consistency proofs, health and
 //! metrics. Each handler's `#[utoipa::path]` is its entry in the
 //! generated OpenAPI document (`doc.rs`).
+//!
+//! Reads cannot hurt writes (docs/attacks.md F14): proofs come from the
+//! Merkle tree in memory and heads from the head index in memory
+//! (`heads.rs`), never from a database scan; entries pages are read on
+//! the store's separate, bounded read pool and bounded in bytes. What can
+//! never change is answered `Cache-Control: public, max-age=31536000,
+//! immutable` (entries strictly below the tree size, a proof or head for
+//! an explicit size), so mirrors and proxies can serve it; anything
+//! "latest" stays `no-store` (the middleware's default).
 
 use std::sync::Arc;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderName};
 use axum::response::IntoResponse;
 use axum::Json;
 use urna_api::wire::{
@@ -19,6 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 use crate::machine::{Shared, Stage, Totals};
+use crate::store::StoreError;
 use urna_api::ErrorCode;
 
 use super::doc::ElectionId;
@@ -122,19 +132,63 @@ pub(super) async fn election_info(
     Ok(Json(info_of(&st, &shared)))
 }
 
-/// The latest signed tree head (JSON and its 162-byte encoding in hex).
-#[utoipa::path(get, path = "/api/elections/{id}/tree-head", tag = "read", params(ElectionId),
-    responses((status = 200, description = "The latest head", body = TreeHeadAnswer)))]
+/// `Cache-Control` of an answer that never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// An answer with its `Cache-Control`: [`IMMUTABLE`] when it can never
+/// change, else `no-store`.
+pub(super) type Cached<T> = ([(HeaderName, &'static str); 1], Json<T>);
+
+pub(super) fn cached<T>(immutable: bool, t: T) -> Cached<T> {
+    let policy = if immutable { IMMUTABLE } else { "no-store" };
+    ([(header::CACHE_CONTROL, policy)], Json(t))
+}
+
+/// A failed read: `503 ERR_BUSY` when every read connection stayed busy
+/// (a read flood, §7), else `503 ERR_STORAGE_UNAVAILABLE`.
+pub(super) fn read_failed(e: StoreError) -> ApiError {
+    tracing::warn!(error = %e, "read failed");
+    match e {
+        StoreError::Busy(_) => ApiError::busy("too many reads at once; retry later"),
+        _ => ApiError::storage(),
+    }
+}
+
+/// Which head.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HeadQuery {
+    /// The size of the head (default: the latest). A head of an explicit
+    /// size never changes and is answered cacheable.
+    tree_size: Option<u64>,
+}
+
+/// The latest signed tree head, or the one of `tree_size` entries (JSON
+/// and its 162-byte encoding in hex).
+#[utoipa::path(get, path = "/api/elections/{id}/tree-head", tag = "read",
+    params(ElectionId, HeadQuery),
+    responses((status = 200, description = "The head", body = TreeHeadAnswer)))]
 pub(super) async fn get_tree_head(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
-) -> ApiResult<Json<TreeHeadAnswer>> {
+    q: Result<Query<HeadQuery>, QueryRejection>,
+) -> ApiResult<Cached<TreeHeadAnswer>> {
     let shared = election(&st, id)?;
-    let head = shared.view().head;
-    Ok(Json(TreeHeadAnswer {
-        encoded: hex::encode(head.to_bytes()),
-        tree_head: head,
-    }))
+    let q = query(q)?;
+    let head = match q.tree_size {
+        None => shared.view().head,
+        Some(size) => head_of_size(&shared, size).ok_or_else(|| {
+            ApiError::not_found(format!("the board signed no head of {size} entries"))
+        })?,
+    };
+    Ok(cached(
+        q.tree_size.is_some(),
+        TreeHeadAnswer {
+            encoded: hex::encode(head.to_bytes()),
+            tree_head: head,
+        },
+    ))
 }
 
 pub(super) fn query<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
@@ -156,7 +210,14 @@ pub(super) struct RangeQuery {
 /// Most entries per page.
 pub(super) const PAGE: u64 = 1000;
 
-/// Log entries by index range `[start, end)`, at most 1000.
+/// Most entry bytes per page (before hex): a page stops before the entry
+/// that would pass this, but always holds at least one, so a page's JSON
+/// is at most `2 × max(PAGE_BYTES, MAX_FRAME)` of hex plus about 200
+/// bytes per row (`spec/api.md` §5.10).
+pub const PAGE_BYTES: usize = MAX_FRAME;
+
+/// Log entries by index range `[start, end)`, at most 1000 and at most
+/// 16 MiB of entries (a shorter page means: ask again from where it ends).
 #[utoipa::path(get, path = "/api/elections/{id}/entries", tag = "read",
     params(ElectionId, RangeQuery),
     responses((status = 200, description = "The entries", body = EntriesPage)))]
@@ -164,7 +225,7 @@ pub(super) async fn get_entries(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<RangeQuery>, QueryRejection>,
-) -> ApiResult<Json<EntriesPage>> {
+) -> ApiResult<Cached<EntriesPage>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let size = shared.view().head.tree_size;
@@ -178,12 +239,9 @@ pub(super) async fn get_entries(
     }
     let rows = st
         .store
-        .entries(&shared.id, start, end)
+        .read_entries(&shared.id, start, end, PAGE_BYTES)
         .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "read failed");
-            ApiError::storage()
-        })?;
+        .map_err(read_failed)?;
     let entries = rows
         .iter()
         .map(|e| EntryRow {
@@ -193,10 +251,16 @@ pub(super) async fn get_entries(
             entry: hex::encode(&e.bytes),
         })
         .collect();
-    Ok(Json(EntriesPage {
-        tree_size: size,
-        entries,
-    }))
+    // Strictly below the tree size: a client that pages until it reaches
+    // `tree_size` always asks again past a cached page.
+    let fixed = q.end.is_some_and(|e| e < size);
+    Ok(cached(
+        fixed,
+        EntriesPage {
+            tree_size: size,
+            entries,
+        },
+    ))
 }
 
 /// Which entry, in which tree.
@@ -210,24 +274,10 @@ pub(super) struct InclusionQuery {
     tree_size: Option<u64>,
 }
 
-pub(super) async fn head_of_size(
-    st: &AppState,
-    shared: &Shared,
-    size: u64,
-) -> ApiResult<Option<SignedTreeHead>> {
-    let latest = shared.view().head;
-    if latest.tree_size == size {
-        return Ok(Some(latest));
-    }
-    let heads = st.store.heads(&shared.id, size).await.map_err(|e| {
-        tracing::warn!(error = %e, "read failed");
-        ApiError::storage()
-    })?;
-    Ok(heads
-        .iter()
-        .rev()
-        .find(|h| h.tree_size == size)
-        .and_then(|h| SignedTreeHead::decode(&h.head).ok()))
+/// The signed head of exactly `size` entries, from the head index in
+/// memory (no database read).
+pub(super) fn head_of_size(shared: &Shared, size: u64) -> Option<SignedTreeHead> {
+    crate::heads::of_size(&shared.heads, &shared.tree, size)
 }
 
 /// Inclusion proof of entry `index` in the tree of `tree_size` entries
@@ -239,7 +289,7 @@ pub(super) async fn get_inclusion(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<InclusionQuery>, QueryRejection>,
-) -> ApiResult<Json<InclusionAnswer>> {
+) -> ApiResult<Cached<InclusionAnswer>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let latest = shared.view().head.tree_size;
@@ -261,14 +311,17 @@ pub(super) async fn get_inclusion(
                 .map_err(ApiError::internal)?,
         )
     };
-    let head = head_of_size(&st, &shared, size).await?;
-    Ok(Json(InclusionAnswer {
-        index: q.index,
-        tree_size: size,
-        leaf_hash: leaf.ok_or_else(|| ApiError::internal("no leaf below the tree size"))?,
-        inclusion_proof: proof,
-        tree_head: head,
-    }))
+    let head = head_of_size(&shared, size);
+    Ok(cached(
+        q.tree_size.is_some(),
+        InclusionAnswer {
+            index: q.index,
+            tree_size: size,
+            leaf_hash: leaf.ok_or_else(|| ApiError::internal("no leaf below the tree size"))?,
+            inclusion_proof: proof,
+            tree_head: head,
+        },
+    ))
 }
 
 /// Which two tree sizes.
@@ -291,7 +344,7 @@ pub(super) async fn get_consistency(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
-) -> ApiResult<Json<ConsistencyAnswer>> {
+) -> ApiResult<Cached<ConsistencyAnswer>> {
     let shared = election(&st, id)?;
     let q = query(q)?;
     let latest = shared.view().head.tree_size;
@@ -310,25 +363,23 @@ pub(super) async fn get_consistency(
         tree.consistency_proof(q.first, second)
             .map_err(ApiError::internal)?
     };
-    let first_head = head_of_size(&st, &shared, q.first).await?;
-    let second_head = head_of_size(&st, &shared, second).await?;
-    Ok(Json(ConsistencyAnswer {
-        first: q.first,
-        second,
-        consistency_proof: proof,
-        first_tree_head: first_head,
-        second_tree_head: second_head,
-    }))
+    Ok(cached(
+        q.second.is_some(),
+        ConsistencyAnswer {
+            first: q.first,
+            second,
+            consistency_proof: proof,
+            first_tree_head: head_of_size(&shared, q.first),
+            second_tree_head: head_of_size(&shared, second),
+        },
+    ))
 }
 
 /// Liveness and database reachability.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "The board reaches its database", body = Health)))]
 pub(super) async fn healthz(State(st): St) -> ApiResult<Json<Health>> {
-    st.store.ping().await.map_err(|e| {
-        tracing::warn!(error = %e, "health check failed");
-        ApiError::storage()
-    })?;
+    st.store.ping().await.map_err(read_failed)?;
     Ok(Json(Health {
         status: "ok".to_string(),
     }))

@@ -83,14 +83,11 @@ pub async fn check_head(
     // (L19), (L20)), so only two can pair with `head`: the one of the
     // same size (split view, L25) and the first larger one, the earliest
     // of those that `head` could roll back (L26). Two signature checks,
-    // however long the log: pushes are anonymous.
-    let stored = s.app.store.heads(id, u64::MAX).await?;
-    let same = stored.iter().find(|h| h.tree_size == head.tree_size);
-    let next = stored.iter().find(|h| h.tree_size > head.tree_size);
-    for candidate in [same, next].into_iter().flatten() {
-        let Ok(h) = SignedTreeHead::decode(&candidate.head) else {
-            continue;
-        };
+    // however long the log: pushes are anonymous. Both come from the
+    // head index in memory (`heads.rs`), never from a database scan.
+    let same = crate::heads::of_size(&shared.heads, &shared.tree, head.tree_size);
+    let next = crate::heads::first_above(&shared.heads, &shared.tree, head.tree_size);
+    for h in [same, next].into_iter().flatten() {
         if let Some(ev) = Evidence::from_heads(key, h, head) {
             s.keep_evidence(id, &ev).await?;
             return Ok(Verdict::Evidence(kind_of(&ev)));

@@ -198,6 +198,13 @@ async fn resolve_board_key(
     Ok(key)
 }
 
+/// Record downloads a mirror streams at once (the board's default,
+/// `spec/api.md` §7).
+pub const MIRROR_RECORD_STREAMS: usize = 32;
+
+/// A mirror's write timeout, seconds (the board's default).
+pub const MIRROR_WRITE_TIMEOUT_SECS: u64 = 30;
+
 /// Open the store and start the mirror: load and re-check what it holds,
 /// then serve, sync, gossip and relay.
 pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror> {
@@ -239,6 +246,7 @@ pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror>
         store,
         metrics: Arc::new(Metrics::default()),
         limiter: RateLimiter::new(0, 1),
+        record_streams: Arc::new(tokio::sync::Semaphore::new(MIRROR_RECORD_STREAMS)),
     });
     let state = Arc::new(MirrorState {
         app: app.clone(),
@@ -260,8 +268,11 @@ pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror>
     let server = tokio::spawn(crate::serve(
         listener,
         router,
-        Duration::from_secs(config.header_timeout_secs),
-        config.max_connections,
+        crate::Limits {
+            header_timeout: Duration::from_secs(config.header_timeout_secs),
+            write_timeout: Duration::from_secs(MIRROR_WRITE_TIMEOUT_SECS),
+            max_connections: config.max_connections,
+        },
         stop_rx,
     ));
 

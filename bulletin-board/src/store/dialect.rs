@@ -7,11 +7,13 @@
 //! instead of PostgreSQL's `::`.
 //!
 //! SQLite: WAL journal, `synchronous=FULL` (a commit is on disk before it
-//! returns, docs/attacks.md F1), foreign keys on, 4 connections.
+//! returns, docs/attacks.md F1), foreign keys on, 4 connections for the
+//! writer; the read pool's connections are opened read-only.
 //!
 //! PostgreSQL: `synchronous_commit=on` on every connection (a reported
 //! commit survives a crash, docs/attacks.md F1), bulk inserts with `UNNEST`
-//! (one round trip per table per batch), 8 connections, and a session
+//! (one round trip per table per batch), 8 connections for the writer (the
+//! read pool's sessions are `default_transaction_read_only`), and a session
 //! advisory lock held for the life of the store, so that two boards never
 //! sequence the same database (docs/design.md: the sequencer role;
 //! docs/attacks.md E6).
@@ -28,7 +30,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Database, Pool, Postgres, Sqlite};
 use tokio::sync::Mutex;
 
-use super::{to_i64, BallotRow, StoreResult, StoredEntry};
+use super::{to_i64, BallotRow, ReadPool, StoreResult, StoredEntry};
 
 /// What one database does its own way (implemented by `sqlx::Sqlite` and
 /// `sqlx::Postgres`; the store over it is [`super::SqlStore`]).
@@ -38,9 +40,12 @@ pub trait Dialect: Database {
     type Guard: Send + Sync + std::fmt::Debug + 'static;
 
     /// Connect with this database's durability settings and pool size,
-    /// take the guard, and migrate.
-    fn connect(url: &str)
-        -> impl Future<Output = anyhow::Result<(Pool<Self>, Self::Guard)>> + Send;
+    /// take the guard, and migrate; then open the separate, bounded pool
+    /// of the read path (`read`), which never writes.
+    fn connect(
+        url: &str,
+        read: ReadPool,
+    ) -> impl Future<Output = anyhow::Result<(Pool<Self>, Pool<Self>, Self::Guard)>> + Send;
 
     /// Rows an `INSERT … ON CONFLICT DO NOTHING` wrote.
     fn rows_affected(result: &Self::QueryResult) -> u64;
@@ -66,7 +71,7 @@ impl Dialect for Sqlite {
 
     /// `url` is `sqlite://path`, `sqlite:path` or a plain path; the file is
     /// created if missing.
-    async fn connect(url: &str) -> anyhow::Result<(Pool<Self>, ())> {
+    async fn connect(url: &str, read: ReadPool) -> anyhow::Result<(Pool<Self>, Pool<Self>, ())> {
         let url = if url.starts_with("sqlite:") {
             url.to_string()
         } else {
@@ -81,10 +86,16 @@ impl Dialect for Sqlite {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok((pool, ()))
+        // Opened lazily, after the writer created the file and the WAL.
+        let reads = SqlitePoolOptions::new()
+            .max_connections(read.connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(read.acquire_timeout)
+            .connect_lazy_with(opts.read_only(true));
+        Ok((pool, reads, ()))
     }
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
@@ -144,7 +155,10 @@ const LOCK_ATTEMPTS: u32 = 50;
 impl Dialect for Postgres {
     type Guard = Mutex<PgConnection>;
 
-    async fn connect(url: &str) -> anyhow::Result<(Pool<Self>, Mutex<PgConnection>)> {
+    async fn connect(
+        url: &str,
+        read: ReadPool,
+    ) -> anyhow::Result<(Pool<Self>, Pool<Self>, Mutex<PgConnection>)> {
         let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
         let mut lock = PgConnection::connect_with(&opts).await?;
         // A board restarting right after its predecessor stopped finds the
@@ -170,10 +184,15 @@ impl Dialect for Postgres {
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok((pool, Mutex::new(lock)))
+        let reads = PgPoolOptions::new()
+            .max_connections(read.connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(read.acquire_timeout)
+            .connect_lazy_with(opts.options([("default_transaction_read_only", "on")]));
+        Ok((pool, reads, Mutex::new(lock)))
     }
 
     fn rows_affected(result: &PgQueryResult) -> u64 {

@@ -6,6 +6,14 @@
 //! migrations, the sequencer lock, batch inserts) is the [`Dialect`] trait
 //! (`dialect.rs`).
 //!
+//! Two pools (docs/attacks.md F14): the writer's — the sequencer's commits,
+//! its replays, a mirror's queue — and a separate, bounded pool for the
+//! read path ([`ReadPool`]: entries pages, the record, `/healthz`, a
+//! mirror's queue and evidence lookups), so that no number of readers can
+//! take the connection a commit needs. A read that waits longer than the
+//! read pool's acquire timeout fails (503); a commit never waits on a
+//! reader.
+//!
 //! Every query is a runtime `sqlx::query(..).bind(..)`: no input is ever
 //! formatted into SQL (docs/attacks.md F9). The log tables are append-only
 //! (triggers reject UPDATE/DELETE), and their primary keys make the
@@ -21,6 +29,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 mod dialect;
 mod sql;
@@ -56,6 +65,10 @@ pub enum StoreError {
     /// The database cannot be reached or the write cannot be made durable.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// Every connection of the pool stayed busy for its acquire timeout
+    /// (on the read pool: too many readers at once).
+    #[error("storage busy: {0}")]
+    Busy(String),
     /// Stored data contradicts itself or this board (wrong board key, …).
     #[error("storage integrity: {0}")]
     Integrity(String),
@@ -63,6 +76,25 @@ pub enum StoreError {
 
 /// Shorthand.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The read path's own pool (`spec/api.md` §7: `read_connections`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadPool {
+    /// Most connections the read path holds at once.
+    pub connections: u32,
+    /// How long a read waits for one of them before it fails (503).
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ReadPool {
+    /// 4 connections, 5 s.
+    fn default() -> Self {
+        ReadPool {
+            connections: 4,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
@@ -76,6 +108,7 @@ impl From<sqlx::Error> for StoreError {
             {
                 StoreError::Conflict(db.message().to_string())
             }
+            sqlx::Error::PoolTimedOut => StoreError::Busy(e.to_string()),
             _ => StoreError::Unavailable(e.to_string()),
         }
     }
@@ -196,13 +229,32 @@ pub trait Store: Send + Sync + 'static {
     fn init_board_key<'a>(&'a self, public: [u8; 32]) -> BoxFut<'a, StoreResult<()>>;
     /// Every election id, in creation order.
     fn elections(&self) -> BoxFut<'_, StoreResult<Vec<String>>>;
-    /// Entries with `start ≤ seq < end`, ascending.
+    /// Entries with `start ≤ seq < end`, ascending (the writer's pool:
+    /// replays).
     fn entries<'a>(
         &'a self,
         election: &'a str,
         start: u64,
         end: u64,
     ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>>;
+    /// The read path's entries, on the read pool: those with
+    /// `start ≤ seq < end`, ascending, stopping before the first entry
+    /// that would take their bytes over `max_bytes` (the first one is
+    /// always given), so a page is bounded in bytes, not only in entries.
+    fn read_entries<'a>(
+        &'a self,
+        election: &'a str,
+        start: u64,
+        end: u64,
+        max_bytes: usize,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>> {
+        Box::pin(async move {
+            let mut rows = self.entries(election, start, end).await?;
+            let n = within_budget(rows.iter().map(|e| e.bytes.len()), max_bytes);
+            rows.truncate(n);
+            Ok(rows)
+        })
+    }
     /// Signed tree heads with `tree_size ≤ max_size`, ascending.
     fn heads<'a>(
         &'a self,
@@ -213,7 +265,7 @@ pub trait Store: Send + Sync + 'static {
     fn ballots<'a>(&'a self, election: &'a str) -> BoxFut<'a, StoreResult<Vec<BallotRow>>>;
     /// Append one batch, all of it or nothing, durably.
     fn commit(&self, batch: Vec<ElectionCommit>) -> BoxFut<'_, StoreResult<()>>;
-    /// A cheap round trip, for `/healthz`.
+    /// A cheap round trip on the read pool, for `/healthz`.
     fn ping(&self) -> BoxFut<'_, StoreResult<()>>;
 
     /// Mirror: queue a ballot durably; `false` if this tracking code is
@@ -271,6 +323,21 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
+/// How many of entries of these sizes fit `max_bytes`: at least one (if
+/// there is one), then as long as the total stays within the budget.
+pub(crate) fn within_budget(sizes: impl IntoIterator<Item = usize>, max_bytes: usize) -> usize {
+    let mut total = 0usize;
+    let mut n = 0usize;
+    for len in sizes {
+        total = total.saturating_add(len);
+        if n > 0 && total > max_bytes {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// SHA-256 of evidence bytes: the key that keeps each piece once.
 pub(crate) fn evidence_digest(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
@@ -295,11 +362,16 @@ pub fn backend_of(url: &str) -> Backend {
     }
 }
 
-/// Open (and migrate) the store a URL names.
+/// Open (and migrate) the store a URL names, with the default read pool.
 pub async fn open(url: &str) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    open_with(url, ReadPool::default()).await
+}
+
+/// Open (and migrate) the store a URL names, with this read pool.
+pub async fn open_with(url: &str, read: ReadPool) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     Ok(match backend_of(url) {
-        Backend::Postgres => std::sync::Arc::new(postgres::PgStore::open(url).await?),
-        Backend::Sqlite => std::sync::Arc::new(sqlite::SqliteStore::open(url).await?),
+        Backend::Postgres => std::sync::Arc::new(postgres::PgStore::open_with(url, read).await?),
+        Backend::Sqlite => std::sync::Arc::new(sqlite::SqliteStore::open_with(url, read).await?),
     })
 }
 

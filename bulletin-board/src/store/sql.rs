@@ -14,9 +14,11 @@
 //! need, each instance is the native driver, and the differences are one
 //! trait with two implementations.
 
+use futures_util::TryStreamExt as _;
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
 use super::dialect::Dialect;
+use super::ReadPool;
 use super::{evidence_digest, EvidenceRow, RelayCounts, RelayOutcome, RelayRow};
 use super::{
     to_32, to_i64, to_u64, BallotRow, BoxFut, ElectionCommit, Store, StoreError, StoreResult,
@@ -27,7 +29,10 @@ use super::{
 /// [`super::postgres::PgStore`]).
 #[derive(Debug)]
 pub struct SqlStore<D: Dialect> {
+    /// The writer's: commits, replays, a mirror's queue.
     pool: Pool<D>,
+    /// The read path's, bounded (`store/mod.rs`).
+    reads: Pool<D>,
     /// What the dialect holds for the life of the store (the sequencer lock).
     _guard: D::Guard,
 }
@@ -39,6 +44,7 @@ where
     fn clone(&self) -> Self {
         SqlStore {
             pool: self.pool.clone(),
+            reads: self.reads.clone(),
             _guard: self._guard.clone(),
         }
     }
@@ -49,16 +55,27 @@ impl<D: Dialect> SqlStore<D> {
     /// and migrate. SQLite takes `sqlite://path`, `sqlite:path` or a plain
     /// path, and creates the file if missing.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
-        let (pool, guard) = D::connect(url).await?;
+        Self::open_with(url, ReadPool::default()).await
+    }
+
+    /// [`SqlStore::open`] with this read pool.
+    pub async fn open_with(url: &str, read: ReadPool) -> anyhow::Result<Self> {
+        let (pool, reads, guard) = D::connect(url, read).await?;
         Ok(SqlStore {
             pool,
+            reads,
             _guard: guard,
         })
     }
 
-    /// The pool (tests inspect the schema through it).
+    /// The writer's pool (tests inspect the schema through it).
     pub fn pool(&self) -> &Pool<D> {
         &self.pool
+    }
+
+    /// The read path's pool (tests check its bound).
+    pub fn read_pool(&self) -> &Pool<D> {
+        &self.reads
     }
 }
 
@@ -183,6 +200,44 @@ where
         })
     }
 
+    fn read_entries<'a>(
+        &'a self,
+        election: &'a str,
+        start: u64,
+        end: u64,
+        max_bytes: usize,
+    ) -> BoxFut<'a, StoreResult<Vec<StoredEntry>>> {
+        Box::pin(async move {
+            let end = to_i64(end.min(i64::MAX as u64))?;
+            let mut rows = sqlx::query(
+                "SELECT seq, CAST(tag AS BIGINT) AS tag, bytes, leaf_hash FROM entries WHERE election = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+            )
+            .bind(election)
+            .bind(to_i64(start)?)
+            .bind(end)
+            .fetch(&self.reads);
+            // Row by row, so that a page of large entries is never read
+            // whole: stop at the byte budget.
+            let mut out: Vec<StoredEntry> = Vec::new();
+            let mut total = 0usize;
+            while let Some(r) = rows.try_next().await? {
+                let bytes = r.bytes("bytes")?;
+                total = total.saturating_add(bytes.len());
+                if !out.is_empty() && total > max_bytes {
+                    break;
+                }
+                out.push(StoredEntry {
+                    seq: r.uint("seq")?,
+                    tag: u8::try_from(r.int("tag")?)
+                        .map_err(|_| StoreError::Integrity("entry tag".into()))?,
+                    bytes,
+                    leaf_hash: r.bytes32("leaf_hash", "leaf hash")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     fn heads<'a>(
         &'a self,
         election: &'a str,
@@ -265,7 +320,7 @@ where
 
     fn ping(&self) -> BoxFut<'_, StoreResult<()>> {
         Box::pin(async move {
-            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            sqlx::query("SELECT 1").execute(&self.reads).await?;
             Ok(())
         })
     }
@@ -296,7 +351,7 @@ where
             )
             .bind(election)
             .bind(election)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
             rows.iter().map(relay_row).collect()
         })
@@ -313,7 +368,7 @@ where
             )
             .bind(election)
             .bind(&tracking_code[..])
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await?;
             row.as_ref().map(relay_row).transpose()
         })
@@ -335,7 +390,7 @@ where
             let rows = sqlx::query(
                 "SELECT q.election AS election, SUM(CASE WHEN o.election IS NULL THEN 1 ELSE 0 END) AS queued, SUM(CASE WHEN o.delivered = 1 THEN 1 ELSE 0 END) AS delivered, SUM(CASE WHEN o.delivered = 0 THEN 1 ELSE 0 END) AS refused FROM relay_queue q LEFT JOIN relay_outcomes o ON o.election = q.election AND o.tracking_code = q.tracking_code GROUP BY q.election ORDER BY q.election",
             )
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
             rows.iter()
                 .map(|r| {
@@ -393,7 +448,7 @@ where
             let rows = sqlx::query(
                 "SELECT election, kind, found_ms, evidence FROM evidence ORDER BY found_ms, digest",
             )
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reads)
             .await?;
             rows.iter()
                 .map(|r| {
