@@ -89,6 +89,7 @@ ERR_CREDENTIAL_CHECKSUM = The credential code has a typo: a character is wrong o
 ERR_CREDENTIAL_FORMAT = That is not a credential code: it should have 54 letters and digits.
 ERR_CREDENTIAL_UNKNOWN = This credential is not registered for this election.
 ERR_WRONG_ELECTION = This is not the election with the fingerprint you gave. Do not vote here.
+ERR_LINK_MISMATCH = This link names two different elections (its address and its “#e=” part). Do not vote from it: open the election’s address as its organizers published it.
 # $contest: the contest's title; $min: a number.
 ERR_TOO_FEW_CHOICES = “{ $contest }”: choose at least { $min }.
 # $contest: the contest's title; $max: a number.

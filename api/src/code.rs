@@ -58,6 +58,8 @@ pub enum ErrorCode {
     DuplicateBallot,
     /// `ERR_BODY_TOO_LARGE` (413): the body exceeds the endpoint's limit
     BodyTooLarge,
+    /// `ERR_CONTENT_TYPE` (415): a `POST` without `Content-Type: application/json` (a cross-site form post)
+    ContentType,
     /// `ERR_CHECKPOINT_INVALID` (422): a tree head pushed to a mirror does not verify under the board key (§8.2)
     CheckpointInvalid,
     /// `ERR_LOG_INCONSISTENT` (422): entries a mirror fetched do not hash to the root of the board's signed tree head (§8.1)
@@ -100,10 +102,10 @@ pub enum ErrorCode {
     Internal,
     /// `ERR_STORAGE_UNAVAILABLE` (503): the write could not be made durable, or the database is unreachable: no receipt
     StorageUnavailable,
-}
-
     /// `ERR_BUSY` (503): a read the board has no room for now (record streams, read connections): retry later (with `Retry-After`)
     Busy,
+}
+
 impl ErrorCode {
     /// Every code, in the order of the spec's table.
     pub const ALL: &'static [ErrorCode] = &[
@@ -132,6 +134,7 @@ impl ErrorCode {
         ErrorCode::RelayRefused,
         ErrorCode::DuplicateBallot,
         ErrorCode::BodyTooLarge,
+        ErrorCode::ContentType,
         ErrorCode::CheckpointInvalid,
         ErrorCode::LogInconsistent,
         ErrorCode::WrongElection,
@@ -153,10 +156,10 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::StorageUnavailable,
+        ErrorCode::Busy,
     ];
 
     /// The stable string, e.g. `"ERR_NOT_FOUND"`.
-        ErrorCode::Busy,
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Encoding => "ERR_ENCODING",
@@ -184,6 +187,7 @@ impl ErrorCode {
             ErrorCode::RelayRefused => "ERR_RELAY_REFUSED",
             ErrorCode::DuplicateBallot => "ERR_DUPLICATE_BALLOT",
             ErrorCode::BodyTooLarge => "ERR_BODY_TOO_LARGE",
+            ErrorCode::ContentType => "ERR_CONTENT_TYPE",
             ErrorCode::CheckpointInvalid => "ERR_CHECKPOINT_INVALID",
             ErrorCode::LogInconsistent => "ERR_LOG_INCONSISTENT",
             ErrorCode::WrongElection => "ERR_WRONG_ELECTION",
@@ -205,11 +209,11 @@ impl ErrorCode {
             ErrorCode::RateLimited => "ERR_RATE_LIMITED",
             ErrorCode::Internal => "ERR_INTERNAL",
             ErrorCode::StorageUnavailable => "ERR_STORAGE_UNAVAILABLE",
+            ErrorCode::Busy => "ERR_BUSY",
         }
     }
 
     /// The HTTP status the board answers with.
-            ErrorCode::Busy => "ERR_BUSY",
     pub fn status(self) -> u16 {
         match self {
             ErrorCode::Encoding
@@ -237,6 +241,7 @@ impl ErrorCode {
             | ErrorCode::RelayRefused
             | ErrorCode::DuplicateBallot => 409,
             ErrorCode::BodyTooLarge => 413,
+            ErrorCode::ContentType => 415,
             ErrorCode::CheckpointInvalid
             | ErrorCode::LogInconsistent
             | ErrorCode::WrongElection

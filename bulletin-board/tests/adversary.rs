@@ -7,7 +7,11 @@ mod common;
 use common::scenario::refused;
 use common::{post_all, sample, Backend, TestBoard};
 
-both_backends!(f13_forged_ballots_cannot_lock_a_voter_out);
+both_backends!(
+    f13_forged_ballots_cannot_lock_a_voter_out,
+    f14_cross_site_posts_refused,
+    f05_each_route_takes_only_what_it_needs,
+);
 
 /// docs/attacks.md F13: an attacker copies any ballot, writes the victim's
 /// public credential into it and sends it over and over. Each copy is
@@ -56,5 +60,68 @@ async fn f13_forged_ballots_cannot_lock_a_voter_out(backend: Backend) {
         String::from_utf8_lossy(&over.body)
     );
     assert!(over.headers.contains_key("retry-after"));
+    b.stop().await;
+}
+
+/// docs/attacks.md F14: a page on another site makes a visitor's browser
+/// post a form or `text/plain` body to the board (no preflight needed).
+/// Every `POST` without `Content-Type: application/json` is refused with
+/// 415 before its body is read, and the log is unchanged.
+async fn f14_cross_site_posts_refused(backend: Backend) {
+    let Some(b) = TestBoard::start(backend).await else {
+        return;
+    };
+    let s = sample();
+    post_all(&b, &s.id, s.setup(), 0).await;
+    let body = common::scenario::json_entry(&s.ballot(0, 0, 1401));
+    let before = b.snapshot(&s.id).await;
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let head = format!(
+            "POST /api/elections/{}/ballots HTTP/1.1\r\nHost: x\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+            s.id,
+            ct.map(|c| format!("Content-Type: {c}\r\n")).unwrap_or_default(),
+            body.len(),
+            String::from_utf8_lossy(&body)
+        );
+        let (status, answer) = common::raw_request(b.addr, &head).await;
+        assert_eq!(status, 415, "{ct:?}: {answer}");
+        assert!(answer.contains("ERR_CONTENT_TYPE"), "{answer}");
+    }
+    assert_eq!(b.snapshot(&s.id).await, before);
+    // With the JSON type (and a charset) the same body is a ballot.
+    let head = format!(
+        "POST /api/elections/{}/ballots HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        s.id,
+        body.len(),
+        String::from_utf8_lossy(&body)
+    );
+    let (status, answer) = common::raw_request(b.addr, &head).await;
+    assert_eq!(status, 200, "{answer}");
+    b.stop().await;
+}
+
+/// docs/attacks.md F5: each route takes a body no larger than what it can
+/// legitimately carry (spec/api.md §2): an open entry padded to 20 KiB, a
+/// manifest of 600 KiB and a ceremony message of 3 MiB are refused with
+/// 413, the log unchanged; before, every such route took 32 MiB.
+async fn f05_each_route_takes_only_what_it_needs(backend: Backend) {
+    let Some(b) = TestBoard::start(backend).await else {
+        return;
+    };
+    let s = sample();
+    post_all(&b, &s.id, s.before_credentials(), 0).await;
+    for (path, size) in [
+        (format!("/api/elections/{}/open", s.id), 20 << 10),
+        ("/api/elections".to_string(), 600 << 10),
+        (format!("/api/elections/{}/ceremony", s.id), 3 << 20),
+    ] {
+        let body = format!("{{\"entry\":\"{}\"}}", "00".repeat(size / 2)).into_bytes();
+        refused(&b, &s.id, &path, body, 413, "ERR_BODY_TOO_LARGE").await;
+    }
     b.stop().await;
 }

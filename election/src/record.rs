@@ -137,10 +137,20 @@ impl<R: Read> RecordReader<R> {
                 "frame larger than 16 MiB",
             ));
         }
-        let mut bytes = vec![0u8; len];
-        self.r.read_exact(&mut bytes).map_err(|_| {
-            ElectionError::invalid(format!("record frame {}", self.frames), "truncated frame")
-        })?;
+        // Grow with what actually arrives instead of allocating the declared
+        // length up front: a truncated file that claims 16 MiB frames costs
+        // only the bytes it has (docs/attacks.md F15).
+        let mut bytes = Vec::new();
+        let got = (&mut self.r)
+            .take(len as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+        if got != len {
+            return Err(ElectionError::invalid(
+                format!("record frame {}", self.frames),
+                "truncated frame",
+            ));
+        }
         self.frames += 1;
         Ok(Some(match head[0] {
             kind::ENTRY => Frame::Entry(bytes),

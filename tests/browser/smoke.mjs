@@ -2,7 +2,8 @@
 // Usage: node smoke.mjs <page URL, e.g. http://127.0.0.1:PORT/vote/ID> <election fingerprint>
 // Driven by bulletin-board/tests/browser.rs (scripts/test-browser).
 //
-// Checks: the page and its WebAssembly load under the board's CSP with no
+// Checks: a fragment naming another election than the path is refused;
+// the page and its WebAssembly load under the board's CSP with no
 // CSP violation or console error; the SHA-256 of the wasm the page shows
 // equals pkg/SHA256SUMS; the election loads from the fingerprint; an
 // invalid credential gets a clear message, in English and in Russian;
@@ -57,6 +58,19 @@ try {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
+
+  // docs/attacks.md G9: a fragment naming another election than the path
+  // is refused, and nothing is loaded (its own tab: a hash-only change
+  // would not reload the page).
+  {
+    const other = await context.newPage();
+    await other.goto(`${pageUrl}#e=look-alike&fp=${encodeURIComponent(fingerprint)}`);
+    await other.locator("#error").waitFor({ state: "visible", timeout: 30000 });
+    check((await other.locator("#error").getAttribute("data-code")) === "ERR_LINK_MISMATCH",
+      `a fragment naming another election is refused: "${((await other.locator("#error").textContent()) || "").trim().slice(0, 60)}…"`);
+    check(await other.locator("#step-credential").isHidden(), "…and no election is loaded");
+    await other.close();
+  }
 
   const t0 = Date.now();
   const res = await page.goto(`${pageUrl}#fp=${encodeURIComponent(fingerprint)}`);

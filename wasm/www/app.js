@@ -3,8 +3,8 @@
 // URLs are relative to the page (no host name): it works under any host,
 // including an onion address. The page is served at <prefix>/vote/<election>
 // with its files at <prefix>/vote/; the board's API is at <prefix>/api/.
-// The fragment may carry the fingerprint and election: #fp=…&e=…
-// (a fragment is never sent to the server).
+// The fragment may carry the fingerprint and, on a page without an election
+// in its path, the election: #fp=…&e=… (a fragment is never sent to the server).
 
 import { LANGUAGES, has, pickLanguage, t } from "./i18n.js";
 
@@ -30,7 +30,14 @@ const fragment = new URLSearchParams(location.hash.slice(1));
 const pathMatch = location.pathname.match(/^(.*\/)vote\/([a-z0-9_-]{1,64})\/?$/);
 const prefix = pathMatch ? pathMatch[1] : location.pathname.replace(/vote\/[^/]*$/, "").replace(/[^/]*$/, "");
 const apiBase = prefix + "api/";
-const electionId = fragment.get("e") || (pathMatch ? pathMatch[2] : null);
+// The election is the one the path names; the fragment's `e=` may name it
+// only on a page without one (/vote/). A fragment that names another
+// election than the path is refused (docs/attacks.md G9): otherwise a
+// look-alike election could be loaded under the real election's URL.
+const pathElection = pathMatch ? pathMatch[2] : null;
+const fragmentElection = fragment.get("e");
+const linkMismatch = Boolean(pathElection && fragmentElection && fragmentElection !== pathElection);
+const electionId = pathElection || fragmentElection;
 
 // ---------- text ----------
 function tr(key, values) { return t(state.lang, key, values); }
@@ -173,6 +180,7 @@ async function start() {
   // `#make`: the organizers' link for voters who make their own credential
   // (the election need not be open, nor its credential list posted).
   if (fragment.has("make")) { status(""); openMake(); return; }
+  if (linkMismatch) { status(""); showError({ code: "ERR_LINK_MISMATCH" }); return; }
   if (!electionId) { status(""); show("step-check"); return; }
   try {
     const info = JSON.parse(await getJson("board"));

@@ -25,7 +25,10 @@ use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use urna_crypto::contest::MAX_OPTIONS;
 use urna_election::ballot::MAX_BALLOT_BYTES;
+use urna_election::entry::MAX_CEREMONY_MESSAGE;
+use urna_election::manifest::MAX_CONTESTS;
 use urna_election::record::MAX_FRAME;
 use urna_election::Entry;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -39,18 +42,33 @@ use urna_api::ErrorCode;
 pub use crate::state::AppState;
 pub use doc::openapi_json;
 use read::*;
+pub use read::{IMMUTABLE, PAGE_BYTES};
+pub use record::RECORD_PART_BYTES;
 use record::*;
 pub(crate) use submit::ballot_context;
 use submit::*;
-pub use read::{IMMUTABLE, PAGE_BYTES};
-pub use record::RECORD_PART_BYTES;
 
 /// Body limit of ballot submissions: the largest ballot in hex, plus the JSON wrapper.
 pub const BALLOT_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 1024;
 /// Body limit of audited-ballot submissions (ballot plus openings).
 pub const SPOILED_BODY_LIMIT: usize = 2 * (2 * MAX_BALLOT_BYTES) + 1024;
-/// Body limit of every other submission: the largest record frame in hex.
+/// Body limit of a credential list, and the global limit of any request:
+/// the largest record frame in hex.
 pub const ENTRY_BODY_LIMIT: usize = 2 * MAX_FRAME + 1024;
+/// Largest manifest entry the board takes (256 KiB: thousands of options
+/// with their texts), and its body limit.
+pub const MAX_MANIFEST_BYTES: usize = 256 << 10;
+/// Body limit of election creation.
+pub const MANIFEST_BODY_LIMIT: usize = 2 * MAX_MANIFEST_BYTES + 1024;
+/// Body limit of a ceremony message (at most `MAX_CEREMONY_MESSAGE`).
+pub const CEREMONY_BODY_LIMIT: usize = 2 * (MAX_CEREMONY_MESSAGE + 1) + 1024;
+/// Body limit of the small signed actions: a replacement, an open, a close.
+pub const SMALL_BODY_LIMIT: usize = 16 << 10;
+/// Body limit of a trustee's tally shares: a share and its proof (at most
+/// 128 bytes) per option of the largest manifest.
+pub const TALLY_BODY_LIMIT: usize = 2 * (MAX_CONTESTS * MAX_OPTIONS as usize * 128 + 4096) + 1024;
+/// Body limit of the result: a `u64` total per option of the largest manifest.
+pub const RESULT_BODY_LIMIT: usize = 2 * (MAX_CONTESTS * MAX_OPTIONS as usize * 8 + 4096) + 1024;
 
 pub(crate) type St = State<Arc<AppState>>;
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
@@ -59,7 +77,10 @@ pub(crate) type ApiResult<T> = Result<T, ApiError>;
 /// submissions and the ballot lookup.
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
     let (api, _) = api_routes().split_for_parts();
-    let app = api.merge(page_routes()).with_state(state);
+    let app = api
+        .layer(axum::middleware::from_fn(require_json))
+        .merge(page_routes())
+        .with_state(state);
     with_middleware(app, request_timeout)
 }
 
@@ -71,17 +92,17 @@ pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
 pub(crate) fn api_routes() -> OpenApiRouter<Arc<AppState>> {
     let limit = |n: usize| DefaultBodyLimit::max(n);
     read_api()
-        .routes(routes!(list_elections, create_election).layer(limit(ENTRY_BODY_LIMIT)))
-        .routes(routes!(post_ceremony).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(list_elections, create_election).layer(limit(MANIFEST_BODY_LIMIT)))
+        .routes(routes!(post_ceremony).layer(limit(CEREMONY_BODY_LIMIT)))
         .routes(routes!(post_credentials).layer(limit(ENTRY_BODY_LIMIT)))
-        .routes(routes!(post_replacement).layer(limit(ENTRY_BODY_LIMIT)))
-        .routes(routes!(post_open).layer(limit(ENTRY_BODY_LIMIT)))
-        .routes(routes!(post_close).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_replacement).layer(limit(SMALL_BODY_LIMIT)))
+        .routes(routes!(post_open).layer(limit(SMALL_BODY_LIMIT)))
+        .routes(routes!(post_close).layer(limit(SMALL_BODY_LIMIT)))
         .routes(routes!(post_ballot).layer(limit(BALLOT_BODY_LIMIT)))
         .routes(routes!(get_ballot))
         .routes(routes!(post_spoiled).layer(limit(SPOILED_BODY_LIMIT)))
-        .routes(routes!(post_tally).layer(limit(ENTRY_BODY_LIMIT)))
-        .routes(routes!(post_result).layer(limit(ENTRY_BODY_LIMIT)))
+        .routes(routes!(post_tally).layer(limit(TALLY_BODY_LIMIT)))
+        .routes(routes!(post_result).layer(limit(RESULT_BODY_LIMIT)))
 }
 
 /// The API's read path a board and a mirror share (`spec/api.md` §5.9,
@@ -132,6 +153,29 @@ pub(crate) fn list_route() -> Router<Arc<AppState>> {
         .routes(routes!(list_elections))
         .split_for_parts();
     api
+}
+
+/// Refuse a `POST` whose `Content-Type` is not `application/json`
+/// (`spec/api.md` §2): a page on another site can make a browser send a
+/// form or `text/plain` post without asking anyone, never a JSON one.
+pub(crate) async fn require_json(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if req.method() == axum::http::Method::POST && !json {
+        return ApiError::new(
+            ErrorCode::ContentType,
+            "a POST must have Content-Type: application/json",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// The fallback and the middleware stack, shared by the board and the

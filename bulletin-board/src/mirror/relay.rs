@@ -186,6 +186,9 @@ pub fn router(app: Arc<AppState>, state: Arc<MirrorState>) -> Router {
     ] {
         mirror = mirror.route(p, post(read_only));
     }
+    // A mirror's ballot intake and gossip take JSON only, like the board's
+    // (`spec/api.md` §2).
+    let mirror = mirror.layer(axum::middleware::from_fn(crate::http::require_json));
     read.merge(mirror.with_state(state))
 }
 
