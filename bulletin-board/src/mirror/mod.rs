@@ -56,7 +56,9 @@ use crate::store::Store;
 pub use error::MirrorError;
 pub use follow::find_conflict;
 pub use state::{kind_name, ElectionStatus, MirrorState};
-pub use upstream::{Answer, Upstream};
+pub use upstream::{
+    cap_of, Answer, Upstream, ENTRIES_ANSWER_MAX, LIST_ANSWER_MAX, SMALL_ANSWER_MAX,
+};
 
 /// `urna-board mirror`: copy, verify and republish a board's elections.
 #[derive(clap::Parser, Clone, Debug)]
@@ -247,6 +249,8 @@ pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror>
         metrics: Arc::new(Metrics::default()),
         limiter: RateLimiter::new(0, 1),
         record_streams: Arc::new(tokio::sync::Semaphore::new(MIRROR_RECORD_STREAMS)),
+        // A mirror creates no election (it is read-only, §8.3).
+        creation: crate::state::CreationPolicy::default(),
     });
     let state = Arc::new(MirrorState {
         app: app.clone(),
