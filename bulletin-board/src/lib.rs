@@ -235,7 +235,7 @@ pub(crate) struct Limits {
 /// The accept loop: HTTP/1.1 with a header-read timeout that really runs
 /// (hyper disables it without a timer, docs/attacks.md F7), a write
 /// timeout (`stall.rs`: a client that stops reading a streamed answer is
-/// cut off, F15), a cap on open connections, and graceful shutdown. The
+/// cut off, F19), a cap on open connections, and graceful shutdown. The
 /// peer address is dropped at accept and never reaches the application
 /// (C7).
 pub(crate) async fn serve(

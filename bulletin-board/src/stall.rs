@@ -7,7 +7,7 @@
 //! *body* takes to produce a frame — a stalled reader leaves the body
 //! unpolled (hyper polls it only when the socket takes more), so neither
 //! fires on a client that never reads a streamed record (issue found in
-//! docs/attacks.md F15). The stall is only visible at the socket: this
+//! docs/attacks.md F19). The stall is only visible at the socket: this
 //! wrapper starts a timer when a write or flush cannot progress and fails
 //! the write with `TimedOut` if it still cannot when the timer fires;
 //! every write that moves bytes disarms it. Reads pass through (request

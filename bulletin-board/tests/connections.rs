@@ -1,4 +1,4 @@
-//! Connections and bounded reads (issue 15; docs/attacks.md F15):
+//! Connections and bounded reads (issue 15; docs/attacks.md F19):
 //!
 //! - a client that asks for the record and stops reading is cut off by
 //!   the write timeout, and while it holds its stream the cap refuses one
@@ -85,7 +85,7 @@ async fn closed_early(mut s: tokio::net::TcpStream, record_len: usize) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn f15_slow_record_readers_are_cut_off_and_the_stream_cap_refuses_one_more() {
+async fn f19_slow_record_readers_are_cut_off_and_the_stream_cap_refuses_one_more() {
     let b = board_with_a_large_record(2, 2).await;
     let id = big_sample().id.clone();
     let full = b.record(&id).await.len();

@@ -1,4 +1,4 @@
-//! Reads cannot hurt writes (issue 15; docs/attacks.md F14, F15), on real
+//! Reads cannot hurt writes (issue 15; docs/attacks.md F18, F19), on real
 //! boards over SQLite and PostgreSQL:
 //!
 //! - a read flood (inclusion proofs for old sizes, record downloads,
@@ -120,12 +120,12 @@ fn ballot_body(voter: usize, round: usize) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({"entry": hex::encode(e)})).unwrap()
 }
 
-/// F14: 24 readers hammer proofs for old sizes, the record, entries pages
+/// F18: 24 readers hammer proofs for old sizes, the record, entries pages
 /// and `/healthz` over a read pool of 2 connections while 8 clients cast
 /// 96 ballots. Every ballot gets its receipt (no 503 to a voter), a
 /// reader is answered or told `503 ERR_BUSY` (nothing else), and the read
 /// pool never holds more than its 2 connections.
-async fn f14_read_flood_does_not_starve_commits(backend: Backend) {
+async fn f18_read_flood_does_not_starve_commits(backend: Backend) {
     let Some(b) = board_with(backend, 2, |_| {}, |s| s).await else {
         return;
     };
@@ -414,7 +414,7 @@ async fn immutable_answers_are_cacheable_and_latest_ones_not(backend: Backend) {
 }
 
 both_backends!(
-    f14_read_flood_does_not_starve_commits,
+    f18_read_flood_does_not_starve_commits,
     heads_of_a_given_size_come_from_memory,
     immutable_answers_are_cacheable_and_latest_ones_not,
 );

@@ -3,7 +3,7 @@
 //! metrics. Each handler's `#[utoipa::path]` is its entry in the
 //! generated OpenAPI document (`doc.rs`).
 //!
-//! Reads cannot hurt writes (docs/attacks.md F14): proofs come from the
+//! Reads cannot hurt writes (docs/attacks.md F18): proofs come from the
 //! Merkle tree in memory and heads from the head index in memory
 //! (`heads.rs`), never from a database scan; entries pages are read on
 //! the store's separate, bounded read pool and bounded in bytes. What can

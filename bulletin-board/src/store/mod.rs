@@ -6,7 +6,7 @@
 //! migrations, the sequencer lock, batch inserts) is the [`Dialect`] trait
 //! (`dialect.rs`).
 //!
-//! Two pools (docs/attacks.md F14): the writer's — the sequencer's commits,
+//! Two pools (docs/attacks.md F18): the writer's — the sequencer's commits,
 //! its replays, a mirror's queue — and a separate, bounded pool for the
 //! read path ([`ReadPool`]: entries pages, the record, `/healthz`, a
 //! mirror's queue and evidence lookups), so that no number of readers can
