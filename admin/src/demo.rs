@@ -153,6 +153,11 @@ pub fn start(
         .unwrap_or_else(|| format!("sqlite://{}", db.display()));
     let mut config = urna_board::Config::for_tests(&url, opts.dir.join("board.key"));
     config.listen = opts.listen;
+    // The demo's board creates elections for the demo's organizer only
+    // (docs/attacks.md F16), as a public board would for its organizers.
+    let organizer = SecretKey::generate(&mut OsRng);
+    config.open_creation = false;
+    config.organizer_keys = vec![hex::encode(organizer.public_key().to_bytes())];
     let board = rt
         .block_on(urna_board::start(config))
         .context("starting the bulletin board")?;
@@ -164,7 +169,7 @@ pub fn start(
     };
     println!("Bulletin board running at {base} ({where_})");
 
-    let state = setup(opts, &base)?;
+    let state = setup(opts, &base, organizer)?;
     let (expected, audited) = cast(opts, &base, &state)?;
     let started = Started {
         url: format!("{base}/vote/{}", state.election),
@@ -229,9 +234,8 @@ pub fn run(opts: &DemoOptions) -> anyhow::Result<Option<DemoOutcome>> {
     Ok(None)
 }
 
-fn setup(opts: &DemoOptions, base: &str) -> anyhow::Result<DemoState> {
+fn setup(opts: &DemoOptions, base: &str, organizer: SecretKey) -> anyhow::Result<DemoState> {
     let t0 = Instant::now();
-    let organizer = SecretKey::generate(&mut OsRng);
     let authority = SecretKey::generate(&mut OsRng);
     let mut manifest = crate::definition::parse(
         crate::definition::EXAMPLE,

@@ -113,9 +113,13 @@ impl Drop for BoardProcess {
     }
 }
 
-fn start_board(dir: &Path) -> (BoardProcess, String) {
+/// A board that creates elections for `organizer` (hex) only, as an
+/// operator runs it (docs/guides/organizer.md).
+fn start_board(dir: &Path, organizer: &str) -> (BoardProcess, String) {
     let mut child = Command::new(bin("urna-board", "bulletin-board"))
         .args([
+            "--organizer-key",
+            organizer,
             "--listen",
             "127.0.0.1:0",
             "--database-url",
@@ -166,10 +170,9 @@ fn a_whole_election_through_the_commands() {
     let dir = std::env::temp_dir().join(format!("urna-organizer-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (_board, board_url) = start_board(&dir);
-    let t = Tools {
+    let mut t = Tools {
         dir: dir.clone(),
-        board_url: board_url.clone(),
+        board_url: String::new(),
     };
 
     // ---- keys: organizer and credential authority --------------------------
@@ -201,6 +204,11 @@ fn a_whole_election_through_the_commands() {
     assert!(e.contains("refusing to overwrite"), "{e}");
     let shown = t.urna(&["key", "show", "authority.key"]);
     assert!(shown.contains("credential authority key"), "{shown}");
+
+    // ---- the board, which creates elections for this organizer only ---------
+    let organizer_pub = std::fs::read_to_string(dir.join("organizer.key.pub")).unwrap();
+    let (_board, board_url) = start_board(&dir, organizer_pub.trim());
+    t.board_url = board_url.clone();
 
     // ---- the definition: a bad one is refused, the example is created -------
     let example = t.urna(&["election", "example"]);

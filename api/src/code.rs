@@ -28,6 +28,8 @@ pub enum ErrorCode {
     CredentialRevoked,
     /// `ERR_READ_ONLY` (403): a write other than a ballot sent to a mirror (§8.3)
     ReadOnly,
+    /// `ERR_ORGANIZER_NOT_ALLOWED` (403): an election whose organizer key the board's operator did not name (§5.1)
+    OrganizerNotAllowed,
     /// `ERR_NOT_FOUND` (404): no such election, ballot or endpoint
     NotFound,
     /// `ERR_TIMEOUT` (408): the request took longer than `--request-timeout-secs`
@@ -96,6 +98,8 @@ pub enum ErrorCode {
     TallyMismatch,
     /// `ERR_TALLY_OUT_OF_RANGE` (422): a decrypted count above its bound (Y6)
     TallyOutOfRange,
+    /// `ERR_QUOTA_EXCEEDED` (429): an organizer over its quota of elections (§5.1)
+    QuotaExceeded,
     /// `ERR_RATE_LIMITED` (429): too many ballots from one credential (with `Retry-After`)
     RateLimited,
     /// `ERR_INTERNAL` (500): an internal error (logged, details withheld)
@@ -119,6 +123,7 @@ impl ErrorCode {
         ErrorCode::CredentialUnknown,
         ErrorCode::CredentialRevoked,
         ErrorCode::ReadOnly,
+        ErrorCode::OrganizerNotAllowed,
         ErrorCode::NotFound,
         ErrorCode::Timeout,
         ErrorCode::DuplicateCiphertext,
@@ -153,6 +158,7 @@ impl ErrorCode {
         ErrorCode::ShareInvalid,
         ErrorCode::TallyMismatch,
         ErrorCode::TallyOutOfRange,
+        ErrorCode::QuotaExceeded,
         ErrorCode::RateLimited,
         ErrorCode::Internal,
         ErrorCode::StorageUnavailable,
@@ -172,6 +178,8 @@ impl ErrorCode {
             ErrorCode::CredentialUnknown => "ERR_CREDENTIAL_UNKNOWN",
             ErrorCode::CredentialRevoked => "ERR_CREDENTIAL_REVOKED",
             ErrorCode::ReadOnly => "ERR_READ_ONLY",
+            ErrorCode::OrganizerNotAllowed => "ERR_ORGANIZER_NOT_ALLOWED",
+            ErrorCode::QuotaExceeded => "ERR_QUOTA_EXCEEDED",
             ErrorCode::NotFound => "ERR_NOT_FOUND",
             ErrorCode::Timeout => "ERR_TIMEOUT",
             ErrorCode::DuplicateCiphertext => "ERR_DUPLICATE_CIPHERTEXT",
@@ -223,9 +231,10 @@ impl ErrorCode {
             | ErrorCode::Invalid
             | ErrorCode::UnsupportedVersion
             | ErrorCode::BadRequest => 400,
-            ErrorCode::CredentialUnknown | ErrorCode::CredentialRevoked | ErrorCode::ReadOnly => {
-                403
-            }
+            ErrorCode::CredentialUnknown
+            | ErrorCode::CredentialRevoked
+            | ErrorCode::ReadOnly
+            | ErrorCode::OrganizerNotAllowed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Timeout => 408,
             ErrorCode::DuplicateCiphertext
@@ -260,7 +269,7 @@ impl ErrorCode {
             | ErrorCode::ShareInvalid
             | ErrorCode::TallyMismatch
             | ErrorCode::TallyOutOfRange => 422,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Internal => 500,
             ErrorCode::StorageUnavailable | ErrorCode::Busy => 503,
         }

@@ -61,13 +61,35 @@ pub struct Config {
     /// Burst of the per-credential limit.
     #[arg(long, env = "URNA_BOARD_RATE_LIMIT_BURST", default_value_t = 10)]
     pub rate_limit_burst: u32,
+    /// An organizer public key (64 hex digits, as `urna election keygen`
+    /// prints it) that may create elections on this board; repeat the
+    /// flag, or separate keys with commas. Without any (and without
+    /// `--open-creation`) the board creates no election.
+    #[arg(
+        long = "organizer-key",
+        env = "URNA_BOARD_ORGANIZER_KEYS",
+        value_delimiter = ','
+    )]
+    pub organizer_keys: Vec<String>,
+    /// Let anyone create elections (development and tests only: on a
+    /// public board, strangers could fill it with elections).
+    #[arg(long, env = "URNA_BOARD_OPEN_CREATION")]
+    pub open_creation: bool,
+    /// Most elections one organizer key may have on the board.
+    #[arg(
+        long,
+        env = "URNA_BOARD_MAX_ELECTIONS_PER_ORGANIZER",
+        default_value_t = 16
+    )]
+    pub max_elections_per_organizer: usize,
     /// Log filter (tracing `EnvFilter` syntax).
     #[arg(long, env = "URNA_BOARD_LOG", default_value = "info")]
     pub log: String,
 }
 
 impl Config {
-    /// Defaults with a given database and key file (tests).
+    /// Defaults with a given database and key file (tests), creation open
+    /// to anyone.
     pub fn for_tests(database_url: &str, key_file: PathBuf) -> Self {
         Config {
             config: None,
@@ -83,6 +105,9 @@ impl Config {
             write_timeout_secs: 30,
             rate_limit_per_minute: 0,
             rate_limit_burst: 10,
+            organizer_keys: Vec::new(),
+            open_creation: true,
+            max_elections_per_organizer: 16,
             log: "warn".into(),
         }
     }
@@ -104,6 +129,9 @@ struct FileConfig {
     write_timeout_secs: Option<u64>,
     rate_limit_per_minute: Option<u32>,
     rate_limit_burst: Option<u32>,
+    organizer_keys: Option<Vec<String>>,
+    open_creation: Option<bool>,
+    max_elections_per_organizer: Option<usize>,
     log: Option<String>,
 }
 
@@ -157,6 +185,9 @@ impl Config {
             write_timeout_secs,
             rate_limit_per_minute,
             rate_limit_burst,
+            organizer_keys,
+            open_creation,
+            max_elections_per_organizer,
             log
         );
         Ok(())

@@ -143,6 +143,17 @@ pub async fn start_with_store(
     config: Config,
     store: Arc<dyn Store>,
 ) -> anyhow::Result<RunningBoard> {
+    let creation = state::CreationPolicy::from_config(
+        &config.organizer_keys,
+        config.open_creation,
+        config.max_elections_per_organizer,
+    )
+    .map_err(|e| anyhow::anyhow!("--organizer-key: {e}"))?;
+    if creation.organizers.is_empty() && !creation.open {
+        tracing::warn!(
+            "no --organizer-key given: this board will create no election (see docs/guides/organizer.md)"
+        );
+    }
     let seed = load_or_create_key(&config.key_file)?;
     let keys = Arc::new(BoardKeys::from_seed(&seed));
     store
@@ -196,6 +207,7 @@ pub async fn start_with_store(
         metrics,
         limiter: RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
         record_streams: Arc::new(Semaphore::new(config.max_record_streams)),
+        creation,
     });
     let app = http::router(state, Duration::from_secs(config.request_timeout_secs));
     let listener = TcpListener::bind(config.listen)

@@ -29,7 +29,50 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-credential ballot limit.
     pub limiter: RateLimiter,
+    /// Who may create elections, and how many (`spec/api.md` §5.1).
+    pub creation: CreationPolicy,
     /// One permit per record download streaming now (`max_record_streams`):
     /// a download holds it until its body is done or dropped.
     pub record_streams: Arc<Semaphore>,
+}
+
+/// Who may create elections on this board (`spec/api.md` §5.1,
+/// docs/attacks.md F16): organizer keys the operator named, each up to a
+/// number of elections. Anonymous creation is refused unless the operator
+/// opens it (development and tests only).
+#[derive(Clone, Debug, Default)]
+pub struct CreationPolicy {
+    /// Organizer public keys (canonical encodings) that may create elections.
+    pub organizers: std::collections::HashSet<[u8; 32]>,
+    /// Anyone may create elections (`--open-creation`).
+    pub open: bool,
+    /// Most elections one organizer key may have on the board.
+    pub max_per_organizer: usize,
+}
+
+impl CreationPolicy {
+    /// The policy of a board's settings; a key that is not 64 hex digits
+    /// of a valid public key is named in the error.
+    pub fn from_config(
+        keys: &[String],
+        open: bool,
+        max_per_organizer: usize,
+    ) -> Result<Self, String> {
+        let mut organizers = std::collections::HashSet::new();
+        for k in keys {
+            let k = k.trim();
+            let bytes: [u8; 32] = hex::decode(k)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| format!("organizer key `{k}`: not 64 hex digits"))?;
+            urna_crypto::PublicKey::from_bytes(&bytes)
+                .map_err(|e| format!("organizer key `{k}`: {e}"))?;
+            organizers.insert(bytes);
+        }
+        Ok(CreationPolicy {
+            organizers,
+            open,
+            max_per_organizer,
+        })
+    }
 }

@@ -11,6 +11,7 @@ both_backends!(
     f13_forged_ballots_cannot_lock_a_voter_out,
     f14_cross_site_posts_refused,
     f05_each_route_takes_only_what_it_needs,
+    f16_only_named_organizers_create_elections,
 );
 
 /// docs/attacks.md F13: an attacker copies any ballot, writes the victim's
@@ -123,5 +124,79 @@ async fn f05_each_route_takes_only_what_it_needs(backend: Backend) {
         let body = format!("{{\"entry\":\"{}\"}}", "00".repeat(size / 2)).into_bytes();
         refused(&b, &s.id, &path, body, 413, "ERR_BODY_TOO_LARGE").await;
     }
+    b.stop().await;
+}
+
+/// The manifest entry of a copy of the sample election under `id`,
+/// organized by `organizer`.
+fn manifest_entry(id: &str, organizer: &urna_crypto::SecretKey) -> Vec<u8> {
+    let mut m = sample().manifest.clone();
+    m.election_id = id.to_string();
+    m.organizer_key = organizer.public_key();
+    urna_election::entry::sign_manifest(m, organizer, &mut rand_core::OsRng)
+        .unwrap()
+        .to_bytes()
+}
+
+/// docs/attacks.md F16: strangers fill a public board with elections
+/// (each followed by every mirror, replayed at every start). Only the
+/// organizer keys the operator named may create elections, each up to its
+/// quota; a stranger's validly signed manifest is refused and nothing is
+/// stored.
+async fn f16_only_named_organizers_create_elections(backend: Backend) {
+    let s = sample();
+    let allowed = hex::encode(s.organizer().public_key().to_bytes());
+    let Some(b) = TestBoard::start_with(backend, |c| {
+        c.open_creation = false;
+        c.organizer_keys = vec![allowed];
+        c.max_elections_per_organizer = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let stranger = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
+    let a = b
+        .post_hex(
+            "/api/elections",
+            &manifest_entry("strangers-poll", &stranger),
+        )
+        .await;
+    assert_eq!(
+        a.status.as_u16(),
+        403,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    assert_eq!(a.code(), "ERR_ORGANIZER_NOT_ALLOWED");
+    let list = b.get("/api/elections").await.json();
+    assert_eq!(list["elections"].as_array().unwrap().len(), 0, "{list}");
+    assert_eq!(
+        b.get("/api/elections/strangers-poll").await.status.as_u16(),
+        404
+    );
+    // The named organizer: two elections, then its quota.
+    post_all(&b, &s.id, &s.entries[..1], 0).await;
+    b.post_hex(
+        "/api/elections",
+        &manifest_entry("second-poll", s.organizer()),
+    )
+    .await
+    .receipt();
+    let a = b
+        .post_hex(
+            "/api/elections",
+            &manifest_entry("third-poll", s.organizer()),
+        )
+        .await;
+    assert_eq!(
+        a.status.as_u16(),
+        429,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    assert_eq!(a.code(), "ERR_QUOTA_EXCEEDED");
+    let list = b.get("/api/elections").await.json();
+    assert_eq!(list["elections"].as_array().unwrap().len(), 2, "{list}");
     b.stop().await;
 }

@@ -34,6 +34,8 @@ async fn spawn(db: &TestDb) -> Board {
                 &db.key_file().display().to_string(),
                 "--rate-limit-per-minute",
                 "0",
+                // Tests create their elections freely (spec/api.md §5.1).
+                "--open-creation",
                 "--log",
                 "error",
             ])
@@ -77,6 +79,7 @@ async fn try_post(
     tokio::spawn(conn);
     let req = hyper::Request::post(path)
         .header("host", "127.0.0.1")
+        .header("content-type", "application/json")
         .body(Full::new(axum::body::Bytes::from(body)))
         .ok()?;
     let res = sender.send_request(req).await.ok()?;

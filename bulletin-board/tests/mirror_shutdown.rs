@@ -72,6 +72,8 @@ async fn primary(db: &TestDb, listen: &str) -> Proc {
             db.key_file().display().to_string(),
             "--rate-limit-per-minute".into(),
             "0".into(),
+            // Tests create their elections freely (spec/api.md §5.1).
+            "--open-creation".into(),
             "--log".into(),
             "error".into(),
         ],

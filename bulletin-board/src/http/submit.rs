@@ -58,6 +58,7 @@ pub(super) async fn create_election(
     let raw = parse_body(body)?;
     let entry = decode_entry(&raw, tag::MANIFEST, "manifest")?;
     if let Entry::Manifest { manifest, .. } = &entry {
+        may_create(&st, manifest)?;
         if lookup(&st.registry, &manifest.election_id).is_some() {
             return Err(ApiError::new(
                 ErrorCode::ElectionExists,
@@ -69,6 +70,41 @@ pub(super) async fn create_election(
         }
     }
     Ok(Json(submit(&st, None, entry, raw).await?))
+}
+
+/// Whether the manifest's organizer may create an election here
+/// (docs/attacks.md F16): a key the operator named, under its quota.
+fn may_create(st: &AppState, manifest: &urna_election::Manifest) -> ApiResult<()> {
+    let key = manifest.organizer_key.to_bytes();
+    let policy = &st.creation;
+    if !policy.open && !policy.organizers.contains(&key) {
+        return Err(ApiError::new(
+            ErrorCode::OrganizerNotAllowed,
+            "this board creates elections only for the organizer keys its operator configured \
+             (--organizer-key); ask the board's operator to add yours",
+        ));
+    }
+    let mine = match st.registry.read() {
+        Ok(r) => r
+            .values()
+            .filter(|s| s.manifest.organizer_key == manifest.organizer_key)
+            .count(),
+        Err(p) => p
+            .into_inner()
+            .values()
+            .filter(|s| s.manifest.organizer_key == manifest.organizer_key)
+            .count(),
+    };
+    if !policy.open && mine >= policy.max_per_organizer {
+        return Err(ApiError::new(
+            ErrorCode::QuotaExceeded,
+            format!(
+                "this organizer key already has {mine} elections on this board, its quota \
+                 (--max-elections-per-organizer)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub(super) async fn post_kind(
