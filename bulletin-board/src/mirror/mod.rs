@@ -249,6 +249,8 @@ pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror>
         metrics: Arc::new(Metrics::default()),
         limiter: RateLimiter::new(0, 1),
         record_streams: Arc::new(tokio::sync::Semaphore::new(MIRROR_RECORD_STREAMS)),
+        // A mirror creates no election (it is read-only, §8.3).
+        creation: crate::state::CreationPolicy::default(),
     });
     let state = Arc::new(MirrorState {
         app: app.clone(),
