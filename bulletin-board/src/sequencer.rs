@@ -22,7 +22,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ed25519_dalek::SigningKey;
 use tokio::runtime::Handle;
@@ -41,11 +40,7 @@ pub use crate::load::load_election;
 
 /// Milliseconds since the Unix epoch (never 0).
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(1)
-        .max(1)
+    crate::clock::wall_ms()
 }
 
 /// The board's key, in the two forms it signs with.
@@ -186,6 +181,8 @@ pub struct Sequencer {
     metrics: Arc<Metrics>,
     max_batch: usize,
     rt: Handle,
+    /// Timestamps of promises and heads: monotonic, jump-bounded.
+    clock: crate::clock::Clock,
 }
 
 struct Item {
@@ -222,7 +219,15 @@ impl Sequencer {
         max_batch: usize,
         rt: Handle,
     ) -> Self {
+        // Never date an entry before a head already signed, even after a
+        // restart on a clock that went back.
+        let floor = machines
+            .values()
+            .map(|m| m.shared.view().head.timestamp_ms)
+            .max()
+            .unwrap_or(1);
         Sequencer {
+            clock: crate::clock::Clock::new(floor),
             machines,
             dirty: HashSet::new(),
             store,
@@ -276,7 +281,7 @@ impl Sequencer {
     /// answer (or, if the commit failed, answer without receipts and
     /// rebuild from the database).
     fn process(&mut self, batch: Vec<Command>) {
-        let now = now_ms();
+        let now = self.clock.now();
         let items = Self::items(batch);
         self.rebuild_dirty();
         let mut verdicts = self.verify_ballots(&items);

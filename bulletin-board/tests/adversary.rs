@@ -12,6 +12,7 @@ both_backends!(
     f14_cross_site_posts_refused,
     f05_each_route_takes_only_what_it_needs,
     f16_only_named_organizers_create_elections,
+    f16_the_election_list_comes_in_pages,
 );
 
 /// docs/attacks.md F13: an attacker copies any ballot, writes the victim's
@@ -198,5 +199,40 @@ async fn f16_only_named_organizers_create_elections(backend: Backend) {
     assert_eq!(a.code(), "ERR_QUOTA_EXCEEDED");
     let list = b.get("/api/elections").await.json();
     assert_eq!(list["elections"].as_array().unwrap().len(), 2, "{list}");
+    b.stop().await;
+}
+
+/// docs/attacks.md F16: the election list is served a page at a time, so
+/// a board with many elections answers each request with a bounded page.
+async fn f16_the_election_list_comes_in_pages(backend: Backend) {
+    let Some(b) = TestBoard::start(backend).await else {
+        return;
+    };
+    let s = sample();
+    for id in ["poll-a", "poll-b", "poll-c"] {
+        b.post_hex("/api/elections", &manifest_entry(id, s.organizer()))
+            .await
+            .receipt();
+    }
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["elections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["election_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = b.get("/api/elections?limit=2").await.json();
+    assert_eq!(ids(&first), ["poll-a", "poll-b"]);
+    assert_eq!(first["next"], "poll-b");
+    let second = b.get("/api/elections?limit=2&after=poll-b").await.json();
+    assert_eq!(ids(&second), ["poll-c"]);
+    assert!(second.get("next").is_none(), "{second}");
+    assert_eq!(ids(&b.get("/api/elections").await.json()).len(), 3);
+    for bad in ["limit=0", "limit=1001", "limit=x", "page=2"] {
+        let a = b.get(&format!("/api/elections?{bad}")).await;
+        assert_eq!(a.status.as_u16(), 400, "{bad}");
+        assert_eq!(a.code(), "ERR_INVALID");
+    }
     b.stop().await;
 }

@@ -82,11 +82,31 @@ pub(super) struct ElectionInfo {
     board_key: String,
 }
 
-/// `GET /api/elections`: every election on the board.
+/// `GET /api/elections`: a page of the board's elections, by id.
 #[derive(serde::Serialize, ToSchema)]
 pub(super) struct ElectionList {
     /// The elections, by id.
     elections: Vec<ElectionInfo>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+}
+
+/// Default and largest page of the election list.
+pub const LIST_PAGE: usize = 100;
+/// Largest page of the election list a client may ask for.
+pub const LIST_PAGE_MAX: usize = 1000;
+
+/// Which page of the election list.
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    /// Only elections whose id sorts after this one (the `next` of the
+    /// previous page).
+    after: Option<String>,
+    /// Elections per page (default 100, at most 1000).
+    limit: Option<usize>,
 }
 
 pub(super) fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
@@ -108,17 +128,31 @@ pub(super) fn info_of(st: &AppState, shared: &Shared) -> ElectionInfo {
     }
 }
 
-/// Every election on the board.
-#[utoipa::path(get, path = "/api/elections", tag = "read",
-    responses((status = 200, description = "The elections, by id", body = ElectionList)))]
-pub(super) async fn list_elections(State(st): St) -> Json<ElectionList> {
-    let all: Vec<Arc<Shared>> = match st.registry.read() {
+/// The board's elections, by id, a page at a time.
+#[utoipa::path(get, path = "/api/elections", tag = "read", params(ListQuery),
+    responses((status = 200, description = "A page of elections, by id", body = ElectionList)))]
+pub(super) async fn list_elections(
+    State(st): St,
+    q: Result<Query<ListQuery>, QueryRejection>,
+) -> ApiResult<Json<ElectionList>> {
+    let q = query(q)?;
+    let limit = q.limit.unwrap_or(LIST_PAGE);
+    if limit == 0 || limit > LIST_PAGE_MAX {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            format!("limit must be 1 to {LIST_PAGE_MAX}"),
+        ));
+    }
+    let mut all: Vec<Arc<Shared>> = match st.registry.read() {
         Ok(r) => r.values().cloned().collect(),
         Err(p) => p.into_inner().values().cloned().collect(),
     };
-    let mut list: Vec<ElectionInfo> = all.iter().map(|s| info_of(&st, s)).collect();
-    list.sort_by(|a, b| a.election_id.cmp(&b.election_id));
-    Json(ElectionList { elections: list })
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let after = q.after.unwrap_or_default();
+    let rest: Vec<&Arc<Shared>> = all.iter().filter(|s| s.id > after).collect();
+    let next = (rest.len() > limit).then(|| rest[limit - 1].id.clone());
+    let elections = rest.iter().take(limit).map(|s| info_of(&st, s)).collect();
+    Ok(Json(ElectionList { elections, next }))
 }
 
 /// Election state, counts and latest signed tree head.

@@ -15,22 +15,54 @@ use crate::sequencer::{load_election, lookup, now_ms};
 
 use super::{MirrorError, MirrorState, Upstream};
 
+/// Most elections a mirror follows when its operator names none: a board
+/// full of elections cannot make a mirror follow them all.
+pub const MAX_FOLLOWED: usize = 256;
+
+/// The elections `up` lists, page by page (`spec/api.md` §5.9), at most `max`.
+pub(super) async fn listed(
+    up: &Upstream,
+    max: usize,
+) -> Result<Vec<serde_json::Value>, MirrorError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    while out.len() < max {
+        let path = match &after {
+            None => "/api/elections".to_string(),
+            Some(a) => format!("/api/elections?after={a}"),
+        };
+        let v = up.get_json(&path).await?;
+        let page = v
+            .get("elections")
+            .and_then(|e| e.as_array())
+            .cloned()
+            .unwrap_or_default();
+        out.extend(page.into_iter().take(max - out.len()));
+        // The next page, if any, from an id the upstream may not twist
+        // into another query.
+        match v.get("next").and_then(|n| n.as_str()) {
+            Some(n) if urna_election::manifest::valid_id(n) && after.as_deref() != Some(n) => {
+                after = Some(n.to_string())
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 impl MirrorState {
-    /// The elections to follow: the configured ones, or all the upstream lists.
+    /// The elections to follow: the configured ones, or the first
+    /// [`MAX_FOLLOWED`] the upstream lists (`spec/api.md` §8.1).
     async fn election_ids(&self) -> Result<Vec<String>, MirrorError> {
         if !self.elections.is_empty() {
             return Ok(self.elections.clone());
         }
-        let v = self.upstream.get_json("/api/elections").await?;
-        Ok(v.get("elections")
-            .and_then(|e| e.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e.get("election_id")?.as_str().map(str::to_string))
-                    .filter(|id| urna_election::manifest::valid_id(id))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(listed(&self.upstream, MAX_FOLLOWED)
+            .await?
+            .iter()
+            .filter_map(|e| e.get("election_id")?.as_str().map(str::to_string))
+            .filter(|id| urna_election::manifest::valid_id(id))
+            .collect())
     }
 
     /// One poll of every followed election.

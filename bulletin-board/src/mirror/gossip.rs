@@ -154,18 +154,13 @@ fn kind_of(ev: &Evidence) -> String {
 /// One gossip round with every peer: pull and check, then push.
 pub async fn gossip_round(s: &Arc<MirrorState>) {
     for peer in &s.peers {
-        let listed = match peer.get_json("/api/elections").await {
+        let items = match super::follow::listed(peer, super::follow::MAX_FOLLOWED).await {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(peer = %peer.base, error = %e, "gossip: peer unreachable");
                 continue;
             }
         };
-        let items = listed
-            .get("elections")
-            .and_then(|e| e.as_array())
-            .cloned()
-            .unwrap_or_default();
         for item in items {
             let Some(id) = item.get("election_id").and_then(|v| v.as_str()) else {
                 continue;
