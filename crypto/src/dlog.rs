@@ -26,6 +26,17 @@ use crate::group::{g_table, generator_g};
 /// counts up to 2³² need at most 2¹⁶ giant steps.
 pub const BABY_STEP_BITS: u32 = 16;
 
+/// log2 of the largest baby-step table the decoder builds (2²⁰ entries,
+/// about 64 MiB), for bounds above 2³²: then `bound / 2²⁰` giant steps.
+pub const MAX_TABLE_BITS: u32 = 20;
+
+/// The largest count a tally may have to decode (spec/crypto.md §6.2
+/// (L2)): every option's bound `W × S` (spec/record.md §7.3 (Y6)) must be
+/// at most this, which the rule-book enforces where `W` and `S` become
+/// known. At this bound the worst case is 2²⁰ baby steps and 2²⁰ giant
+/// steps, about a second per option on one core (crypto/BENCHMARKS.md).
+pub const TALLY_BOUND: u64 = 1 << 40;
+
 const BATCH: usize = 256;
 
 /// A baby-step table for `M = 2^bits`.
@@ -108,17 +119,24 @@ impl DiscreteLogTable {
     }
 }
 
+/// The baby-step table size (log2) [`vartime_discrete_log`] uses for
+/// `bound`: `⌈log2 √(bound + 1)⌉`, clamped to `[4, MAX_TABLE_BITS]`.
+pub fn table_bits_for(bound: u64) -> u32 {
+    let bits_needed = 64 - bound.leading_zeros();
+    bits_needed.div_ceil(2).clamp(4, MAX_TABLE_BITS)
+}
+
 /// `m ∈ [0, bound]` with `p = m·G`.
 ///
-/// Uses a cached table of `2^b` baby steps with `b ≈ log2 √bound` (at most
-/// [`BABY_STEP_BITS`]), so a small tally does not pay for building the
-/// 2¹⁶-entry table: the work is about `2·√bound` steps either way.
+/// Uses a cached table of `2^b` baby steps with `b =` [`table_bits_for`]`(bound)`,
+/// so a small tally does not pay for building a large table: the work is
+/// about `2·√bound` steps up to [`TALLY_BOUND`]. A larger bound is still
+/// searched (in bounded time, `bound / 2²⁰` giant steps) but the rule-book
+/// never lets an election reach one.
 pub fn vartime_discrete_log(p: &RistrettoPoint, bound: u64) -> Result<u64> {
-    static TABLES: [OnceLock<DiscreteLogTable>; BABY_STEP_BITS as usize + 1] =
-        [const { OnceLock::new() }; BABY_STEP_BITS as usize + 1];
-    // ⌈log2 √(bound + 1)⌉, clamped to [4, BABY_STEP_BITS].
-    let bits_needed = 64 - bound.leading_zeros();
-    let bits = bits_needed.div_ceil(2).clamp(4, BABY_STEP_BITS);
+    static TABLES: [OnceLock<DiscreteLogTable>; MAX_TABLE_BITS as usize + 1] =
+        [const { OnceLock::new() }; MAX_TABLE_BITS as usize + 1];
+    let bits = table_bits_for(bound);
     if bits == BABY_STEP_BITS {
         return DiscreteLogTable::shared().vartime_discrete_log(p, bound);
     }
@@ -159,6 +177,15 @@ mod tests {
             vartime_discrete_log(&p, 1_000_000),
             Err(Error::TallyOutOfRange { bound: 1_000_000 })
         );
+    }
+
+    #[test]
+    fn table_size_follows_the_bound_up_to_the_cap() {
+        assert_eq!(table_bits_for(0), 4);
+        assert_eq!(table_bits_for(1 << 32), 17);
+        assert_eq!(table_bits_for((1 << 32) - 1), BABY_STEP_BITS);
+        assert_eq!(table_bits_for(TALLY_BOUND), MAX_TABLE_BITS);
+        assert_eq!(table_bits_for(u64::MAX), MAX_TABLE_BITS);
     }
 
     #[test]

@@ -111,6 +111,9 @@ fn generate() -> Value {
     let decryption = json!({ "seed": 4, "context": "decryption", "secret_key": h(*k.to_bytes()),
         "public_key": h(k.public_key().to_bytes()), "ciphertext": h(ct.to_bytes()),
         "plaintext": 3, "share": h(d.to_bytes()) });
+    // §5.3 (D4): the share of the empty aggregate (no secret, no randomness).
+    let empty = json!({ "ciphertext": "the empty aggregate (α, β) = (0, 0), the sum of no ciphertexts",
+        "plaintext": 0, "share": h(DecryptionShare::empty_aggregate().to_bytes()) });
 
     // §5.4–5.6 range proofs.
     let ranges = json!([
@@ -144,7 +147,7 @@ fn generate() -> Value {
         "context_rule": "Transcript::new(\"urna/v1/test-vectors\"), then append_message(\"vector\", <context>)",
         "generators": generators, "codec": codec, "challenge": challenge,
         "elgamal": elgamal, "schnorr_pok": schnorr, "signature": signature,
-        "decryption": decryption, "range_proofs": ranges, "contest": contest,
+        "decryption": decryption, "decryption_empty_aggregate": empty, "range_proofs": ranges, "contest": contest,
         "discrete_log": dlog,
     })
 }
@@ -189,6 +192,14 @@ fn verify_file(v: &Value) {
     share.verify(&mut context("decryption"), &pk, &ct).unwrap();
     let m = vartime_discrete_log(&(ct.beta().point() - share.share().point()), 100).unwrap();
     assert_eq!(m, d["plaintext"].as_u64().unwrap());
+    let d = &v["decryption_empty_aggregate"];
+    let empty = urna_crypto::CiphertextSum::zero().to_ciphertext();
+    let share = DecryptionShare::from_bytes(&b(&d["share"])).unwrap();
+    share
+        .verify(&mut context("decryption"), &pk, &empty)
+        .unwrap();
+    assert!(share.is_empty_aggregate());
+    assert_eq!(vartime_discrete_log(&empty.beta().point(), 0).unwrap(), 0);
 
     for r in v["range_proofs"].as_array().unwrap() {
         let pk = PublicKey::from_bytes(&b(&r["public_key"])).unwrap();

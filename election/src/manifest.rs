@@ -254,6 +254,16 @@ impl Manifest {
             // (M8) rule consistent with the options
             c.bounds()
                 .map_err(|e| ElectionError::invalid(field.clone(), e.to_string()))?;
+            // (M8) a single unit-weight vote must be decodable (spec/crypto.md §6.2 (L2)).
+            if c.max_per_option() > urna_crypto::dlog::TALLY_BOUND {
+                return Err(ElectionError::invalid(
+                    field,
+                    format!(
+                        "the largest value per option is {}, above the tally bound 2^40",
+                        c.max_per_option()
+                    ),
+                ));
+            }
             if let ContestKind::Approval { max, .. } = c.kind {
                 if max > c.options.len() as u64 {
                     return Err(ElectionError::invalid(
@@ -477,5 +487,55 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("closes_at"));
+    }
+
+    /// spec/record.md (M8), (L6): a contest whose largest possible total
+    /// exceeds the tally bound is refused where the bound becomes known.
+    #[test]
+    fn tally_bound_is_enforced_by_manifest_and_credential_list() {
+        use crate::rules::check_tally_bound;
+        use crate::{CredentialEntry, CredentialList};
+        use urna_crypto::dlog::TALLY_BOUND;
+        // (M8): one unit-weight vote must already fit.
+        let mut m = manifest();
+        m.contests[0].kind = ContestKind::Score {
+            max_score: TALLY_BOUND + 1,
+        };
+        let e = m.validate().unwrap_err();
+        assert_eq!(e.code(), "ERR_INVALID");
+        assert!(e.to_string().contains("tally bound"), "{e}");
+        m.contests[0].kind = ContestKind::Score {
+            max_score: TALLY_BOUND,
+        };
+        m.validate().unwrap();
+        // (L6): 1,000 credentials of weight 1,000,000 with scores up to
+        // 1,099 give W·S = 1.099·10¹² ≤ 2⁴⁰; 1,100 does not fit.
+        m.weighted = true;
+        let list = |n: usize, weight: u64| {
+            CredentialList::new(
+                (0..n)
+                    .map(|_| CredentialEntry {
+                        public: SecretKey::generate(&mut OsRng).public_key(),
+                        weight,
+                    })
+                    .collect(),
+            )
+            .unwrap()
+        };
+        let heavy = list(1000, 1_000_000);
+        m.contests[0].kind = ContestKind::Score { max_score: 1_099 };
+        check_tally_bound(&m, &heavy).unwrap();
+        m.contests[0].kind = ContestKind::Score { max_score: 1_100 };
+        let e = check_tally_bound(&m, &heavy).unwrap_err();
+        assert_eq!(e.code(), "ERR_CREDENTIAL_LIST_INVALID");
+        assert!(e.to_string().contains("2^40"), "{e}");
+        // The same contest with one unit-weight credential is fine.
+        check_tally_bound(&m, &list(1, 1)).unwrap();
+        // Budget contests use max_per_option, approval contests 1.
+        m.contests[0].kind = ContestKind::Budget {
+            max_per_option: 1_100,
+            budget: 1_100,
+        };
+        assert!(check_tally_bound(&m, &heavy).is_err());
     }
 }

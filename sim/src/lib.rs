@@ -11,7 +11,8 @@
 //! - [`conformance`]: the verifier conformance suite of `spec/conformance/`
 //!   (records with their expected verdicts and failures): `urna-sim conformance`;
 //! - [`demo`]: the end-to-end crypto demo, `urna-sim demo`;
-//! - [`bench`](mod@bench): the Urna side of `bench/run`, `urna-sim bench-encrypt`.
+//! - [`bench`](mod@bench): the Urna side of `bench/run`, `urna-sim bench-encrypt`;
+//! - [`bench_tally`]: decrypting a tally at the largest allowed bound, `urna-sim bench-tally`.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -19,6 +20,7 @@
 )]
 
 pub mod bench;
+pub mod bench_tally;
 pub mod conformance;
 pub mod demo;
 pub mod mutants;

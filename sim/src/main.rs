@@ -84,6 +84,15 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         ballots: usize,
     },
+    /// Benchmark of the tally bound (spec/crypto.md §6.2 (L2)): N
+    /// credentials of the largest weight, every option's total at the
+    /// largest value the bound allows; time the quorum decryption (shares
+    /// verified, combined, discrete logarithms). Build in release mode.
+    BenchTally {
+        /// Credentials (each of weight 1,000,000, each voting).
+        #[arg(long, default_value_t = 1000)]
+        credentials: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -128,6 +137,9 @@ fn main() -> anyhow::Result<()> {
         Command::Conformance { out } => {
             let n = urna_sim::conformance::write(&out)?;
             println!("wrote {n} cases to {}", out.display());
+        }
+        Command::BenchTally { credentials } => {
+            print!("{}", urna_sim::bench_tally::run(credentials)?.to_lines());
         }
         Command::BenchEncrypt { ballots } => {
             print!("{}", urna_sim::bench::run(ballots)?.to_lines());

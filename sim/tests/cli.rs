@@ -45,3 +45,33 @@ fn demo_decrypts_to_the_votes() {
         "{out}"
     );
 }
+
+/// spec/crypto.md §5.3 (D4), spec/record.md §7.3 (Y5): an election in
+/// which no ballot is counted (only audited ballots) still gets its
+/// trustees' shares (the empty-aggregate filler), publishes an all-zero
+/// result, and verifies.
+#[test]
+fn zero_counted_ballots_publish_and_verify_all_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.urna");
+    let out = sim(&[
+        "sample",
+        path.to_str().unwrap(),
+        "--voters",
+        "3",
+        "--ballots",
+        "0",
+        "--spoiled",
+        "2",
+        "--seed",
+        "7",
+    ]);
+    assert!(out.contains("log entries"), "{out}");
+    let report = tally::verify::verify_record(&std::fs::read(&path).unwrap()[..], None);
+    assert!(report.ok(), "{:#?}", report.failures);
+    assert_eq!(report.ballots_counted, 0);
+    assert_eq!(report.ballots_spoiled, 2);
+    let result = report.result.expect("a verified result");
+    assert!(!result.is_empty());
+    assert!(result.iter().flatten().all(|&n| n == 0), "{result:?}");
+}

@@ -131,6 +131,11 @@ pub fn combine_shares_unchecked(
             missing: Vec::new(),
         });
     }
+    if ct.alpha().is_identity() {
+        // spec/crypto.md §5.3 (D4): the empty aggregate decrypts to β under
+        // every key; its shares are fillers and take no part.
+        return Ok(ct.beta().point());
+    }
     let indices: Vec<u8> = sorted.iter().map(|(j, _)| *j).collect();
     let lambdas = lagrange_coefficients_at_zero(&indices)?;
     let sum =

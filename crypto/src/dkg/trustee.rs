@@ -431,6 +431,10 @@ impl KeyShare {
         ct: &Ciphertext,
         rng: &mut R,
     ) -> Result<DecryptionShare> {
+        if ct.alpha().is_identity() {
+            // spec/crypto.md §5.3 (D4): the empty aggregate's fixed share.
+            return Ok(DecryptionShare::empty_aggregate());
+        }
         let mut t = decryption_transcript(base, self.index);
         DecryptionShare::create(&mut t, &self.secret, ct, rng)
     }

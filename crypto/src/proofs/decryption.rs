@@ -21,10 +21,20 @@
 //! | 4 | `D` | the decryption share |
 //! | 5 | `T1`, `T2` | commitments |
 //! | 6 | `c` | challenge |
+//!
+//! **The empty aggregate** (spec §5.3 (D4)). For `α = 0` (an option for
+//! which no ballot was counted) the plaintext is `β` under every key, so
+//! there is nothing to prove and no secret is used: the share is the fixed
+//! filler `D = T₁ = T₂ = G`, `z = 0` ([`DecryptionShare::empty_aggregate`]),
+//! and a verifier accepts exactly those bytes for `α = 0` and nothing else.
+//!
+//! **Secrets.** `x` (borrowed from the caller's [`SecretKey`]) and the nonce
+//! `w`, held in a [`Zeroizing`] and wiped on return (docs/design.md §4.1).
 
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
 
 use crate::batch::{BatchVerifier, Item};
 use crate::elgamal::{Ciphertext, PublicKey, SecretKey};
@@ -62,8 +72,26 @@ fn absorb_statement(
 }
 
 impl DecryptionShare {
+    /// The share of the empty aggregate (spec §5.3 (D4)): `D = T₁ = T₂ = G`,
+    /// `z = 0`, the only share accepted for a ciphertext with `α = 0`.
+    pub fn empty_aggregate() -> Self {
+        let g = GroupElement::from_point(crate::group::generator_g());
+        DecryptionShare {
+            share: g,
+            t1: g,
+            t2: g,
+            z: Scalar::ZERO,
+        }
+    }
+
+    /// Whether this is exactly [`DecryptionShare::empty_aggregate`].
+    pub fn is_empty_aggregate(&self) -> bool {
+        *self == Self::empty_aggregate()
+    }
+
     /// Compute `x·α` and prove it (constant time in `x`). Fails if `α` is the
-    /// identity (an empty tally is not decrypted: it is 0 by definition).
+    /// identity: the share of an empty aggregate proves nothing and is
+    /// [`DecryptionShare::empty_aggregate`] (spec §5.3 (D4)).
     pub fn create<R: RngCore + CryptoRng>(
         t: &mut Transcript,
         secret: &SecretKey,
@@ -74,9 +102,9 @@ impl DecryptionShare {
         let share = GroupElement::from_point(secret.partial_decrypt(ct));
         absorb_statement(t, &x, ct, &share)?;
         let mut nonce_rng = prover_rng(t, &[secret.as_scalar()], rng);
-        let w = Scalar::random(&mut nonce_rng);
-        let t1 = GroupElement::from_point(&w * g_table());
-        let t2 = GroupElement::from_point(ct.alpha().point() * w);
+        let w = Zeroizing::new(Scalar::random(&mut nonce_rng));
+        let t1 = GroupElement::from_point(&*w * g_table());
+        let t2 = GroupElement::from_point(ct.alpha().point() * *w);
         t.append_element(b"T1", &t1);
         t.append_element(b"T2", &t2);
         let c = t.challenge_scalar(b"c");
@@ -84,7 +112,7 @@ impl DecryptionShare {
             share,
             t1,
             t2,
-            z: w + c * secret.as_scalar(),
+            z: *w + c * secret.as_scalar(),
         })
     }
 
@@ -93,7 +121,8 @@ impl DecryptionShare {
         &self.share
     }
 
-    /// Add the checks (D1), (D2) to a batch item.
+    /// Add the checks (D1), (D2) to a batch item; for `α = 0`, (D4): the
+    /// item fails unless the share is exactly the empty-aggregate filler.
     pub fn add_to_batch(
         &self,
         t: &mut Transcript,
@@ -101,6 +130,12 @@ impl DecryptionShare {
         ct: &Ciphertext,
         item: &mut Item<'_>,
     ) {
+        if ct.alpha().is_identity() {
+            if !self.is_empty_aggregate() {
+                item.fail();
+            }
+            return;
+        }
         if absorb_statement(t, x, ct, &self.share).is_err() {
             return item.fail();
         }

@@ -382,3 +382,32 @@ fn d03_commitment_count_for_wrong_threshold_rejected() {
     c.round3_except(&[1], &mut rng);
     assert_excluded_and_completes(&mut c, 1, "ERR_DKG_COMMITMENT_INVALID", &mut rng);
 }
+
+/// spec/crypto.md §5.3 (D4): a quorum decrypts the empty aggregate (no
+/// counted ballot) to 0 with the fixed filler shares, and a share that is
+/// not the filler is named and dropped.
+#[test]
+fn empty_aggregate_decrypts_to_zero_with_filler_shares() {
+    let (_c, shares, outcome) = honest(3, 2, 131);
+    let mut rng = insecure_deterministic_rng(132);
+    let ct = urna_crypto::CiphertextSum::zero().to_ciphertext();
+    let parts = partial_decryptions(&shares[..2], &ct, &mut rng);
+    assert!(parts.iter().all(|(_, d)| d.is_empty_aggregate()));
+    let m = outcome
+        .key()
+        .verify_and_combine(&tally_context(), &ct, &parts)
+        .unwrap();
+    assert_eq!(urna_crypto::vartime_discrete_log(m.point(), 10).unwrap(), 0);
+    // A proven share of another ciphertext in one slot: dropped, too few left.
+    let (other, _) = outcome.key().joint_key().encrypt(1, &mut rng);
+    let mut bad = parts.clone();
+    bad[1].1 = shares[1]
+        .partial_decrypt(&tally_context(), &other, &mut rng)
+        .unwrap();
+    assert!(matches!(
+        outcome
+            .key()
+            .verify_and_combine(&tally_context(), &ct, &bad),
+        Err(Error::InsufficientShares { .. })
+    ));
+}

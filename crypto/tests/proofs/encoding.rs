@@ -310,3 +310,72 @@ fn flip_every_byte_contest_approval() {
 fn flip_every_byte_contest_score() {
     flip_every_byte(SCORE);
 }
+
+// ---------------------------------------------------------------------------
+// 4. The empty aggregate (spec/crypto.md §5.3 (D4))
+// ---------------------------------------------------------------------------
+
+fn empty_aggregate() -> Ciphertext {
+    urna_crypto::CiphertextSum::zero().to_ciphertext()
+}
+
+#[test]
+fn empty_aggregate_share_round_trips_and_verifies() {
+    let ct = empty_aggregate();
+    assert!(ct.alpha().is_identity());
+    let filler = DecryptionShare::empty_aggregate();
+    let bytes = filler.to_bytes();
+    // D = T₁ = T₂ = G, z = 0: canonical, no identity element.
+    let g = urna_crypto::group::generator_g().compress().to_bytes();
+    assert_eq!(&bytes[..32], &g);
+    assert_eq!(&bytes[32..64], &g);
+    assert_eq!(&bytes[64..96], &g);
+    assert_eq!(&bytes[96..], &[0u8; 32]);
+    let decoded = DecryptionShare::from_bytes(&bytes).unwrap();
+    assert!(decoded.is_empty_aggregate());
+    let trustee = sk_of(45);
+    decoded
+        .verify(&mut base_context(), &trustee.public_key(), &ct)
+        .unwrap();
+    // The prover refuses to "prove" the identity; the filler is the share.
+    assert!(DecryptionShare::create(
+        &mut base_context(),
+        &trustee,
+        &ct,
+        &mut insecure_deterministic_rng(6)
+    )
+    .is_err());
+}
+
+#[test]
+fn empty_aggregate_accepts_only_the_filler() {
+    let ct = empty_aggregate();
+    let trustee = sk_of(46);
+    let bytes = DecryptionShare::empty_aggregate().to_bytes();
+    // Tampering: every single-bit change is refused (by the codec or by (D4)).
+    for i in 0..bytes.len() {
+        for bit in [0x01u8, 0x80] {
+            let mut b = bytes;
+            b[i] ^= bit;
+            if let Ok(d) = DecryptionShare::from_bytes(&b) {
+                assert!(
+                    d.verify(&mut base_context(), &trustee.public_key(), &ct)
+                        .is_err(),
+                    "byte {i} bit {bit:#x} accepted for the empty aggregate"
+                );
+            }
+        }
+    }
+    // A real proven share of another ciphertext is not the filler: refused.
+    let mut rng = insecure_deterministic_rng(7);
+    let (other, _) = election_key().public_key().encrypt(1, &mut rng);
+    let real = DecryptionShare::create(&mut base_context(), &trustee, &other, &mut rng).unwrap();
+    assert!(real
+        .verify(&mut base_context(), &trustee.public_key(), &ct)
+        .is_err());
+    // Omission of the proof where one is due: the filler for a non-empty
+    // aggregate is refused.
+    assert!(DecryptionShare::empty_aggregate()
+        .verify(&mut base_context(), &trustee.public_key(), &other)
+        .is_err());
+}

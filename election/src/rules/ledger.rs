@@ -311,6 +311,8 @@ impl Rules {
             &self.manifest_hash,
         )
         .map_err(|e| Refusal::of(Check::R4, &e))?;
+        super::tally::check_tally_bound(&self.manifest, list)
+            .map_err(|e| Refusal::of(Check::R4, &e))?;
         let keys = self.derive()?;
         let ctx = self
             .context(keys.as_ref(), Some(list))

@@ -25,7 +25,7 @@ mod tally;
 
 pub use check::Check;
 pub use ledger::{BallotKind, ProofCheck, Rules};
-pub use tally::Totals;
+pub use tally::{check_tally_bound, Totals};
 
 /// Voting stage (`spec/record.md` §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -10,7 +10,9 @@ use urna_crypto::{vartime_discrete_log, Ciphertext, CiphertextSum, GroupElement,
 
 use super::{Check, Refusal, Rules, Stage};
 use crate::entry::tally_context;
-use crate::{ElectionContext, ElectionResult, EncryptedBallot, Manifest, TallyShare};
+use crate::{
+    CredentialList, ElectionContext, ElectionResult, EncryptedBallot, Manifest, TallyShare,
+};
 
 /// Decrypted totals, `totals[contest][option]` in manifest order.
 pub type Totals = Vec<Vec<u64>>;
@@ -258,6 +260,27 @@ impl Rules {
     }
 }
 
+/// `spec/record.md` §4.2 (L6): with the credential list's total weight `W`,
+/// every contest's bound `W × S` (Y6) is at most
+/// [`urna_crypto::dlog::TALLY_BOUND`], so every count decodes in seconds.
+/// Checked where `W` becomes known: the credential list (R4).
+pub fn check_tally_bound(manifest: &Manifest, list: &CredentialList) -> crate::Result<()> {
+    let w = u128::from(list.total_weight());
+    for c in &manifest.contests {
+        let bound = w * u128::from(c.max_per_option());
+        if bound > u128::from(urna_crypto::dlog::TALLY_BOUND) {
+            return Err(crate::ElectionError::CredentialListInvalid(format!(
+                "contest `{}`: the total weight {w} times the largest value per option {} is \
+                 {bound}, above the tally bound 2^40 (spec/record.md (L6)): such a count \
+                 could not be decoded in reasonable time",
+                c.id,
+                c.max_per_option()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// (Y3): every decryption proof of one trustee's shares, in one batch.
 fn check_share(
     ctx: &ElectionContext,
@@ -279,9 +302,8 @@ fn check_share(
     let mut names = Vec::new();
     for (ci, (row, aggs)) in share.shares.iter().zip(aggregates).enumerate() {
         for (oi, (s, agg)) in row.iter().zip(aggs).enumerate() {
-            if agg.alpha().is_identity() {
-                continue;
-            }
+            // For α = 0 the batch item checks that the share is exactly the
+            // empty-aggregate filler (spec/crypto.md §5.3 (D4)).
             let base = tally_context(&ctx.fingerprint(), ci, oi);
             let mut t = decryption_transcript(&base, j);
             s.add_to_batch(&mut t, x, agg, &mut batch.item());
