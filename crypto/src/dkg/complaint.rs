@@ -36,6 +36,7 @@
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
 
 use super::identity::TrusteeKeys;
 use super::polynomial::feldman_check;
@@ -100,9 +101,9 @@ impl Complaint {
         let dh = GroupElement::from_point(share.dh(e));
         let mut t = absorb_statement(params, complainer, dealer, &e.public_key(), share, &dh);
         let mut nonce_rng = prover_rng(&t, &[e.as_scalar()], rng);
-        let w = Scalar::random(&mut nonce_rng);
-        let t1 = GroupElement::from_point(&w * g_table());
-        let t2 = GroupElement::from_point(share.ephemeral().point() * w);
+        let w = Zeroizing::new(Scalar::random(&mut nonce_rng));
+        let t1 = GroupElement::from_point(&*w * g_table());
+        let t2 = GroupElement::from_point(share.ephemeral().point() * *w);
         t.append_element(b"T1", &t1);
         t.append_element(b"T2", &t2);
         let c = t.challenge_scalar(b"c");
@@ -111,7 +112,7 @@ impl Complaint {
             dh,
             t1,
             t2,
-            z: w + c * e.as_scalar(),
+            z: *w + c * e.as_scalar(),
         })
     }
 

@@ -50,6 +50,7 @@ use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, OsRng, RngCore};
+use zeroize::Zeroizing;
 
 use crate::batch::Item;
 use crate::elgamal::{Ciphertext, Nonce, PublicKey};
@@ -154,29 +155,34 @@ impl BulletproofRangeProof {
         if m < min || m > max {
             return Err(Error::PlaintextOutOfRange { value: m, min, max });
         }
-        let m_s = Scalar::from(m);
+        // Every secret below (m, the blinding s, the link's nonces ρ and the
+        // bulletproof's value and blinding vectors) is wiped on return.
+        let m_s = Zeroizing::new(Scalar::from(m));
         absorb_statement(t, k, ct, min, max, n);
         // Nonces bound to the whole statement so far (spec §3.2 (T4)).
         let mut nonce_rng = prover_rng(t, &[&r.0, &m_s], rng);
-        let s = Scalar::random(&mut nonce_rng);
-        let v = GroupElement::from_point(&m_s * g_table() + &s * h_table());
+        let s = Zeroizing::new(Scalar::random(&mut nonce_rng));
+        let v = GroupElement::from_point(&*m_s * g_table() + &*s * h_table());
         t.append_element(b"V", &v);
         let (rho_m, rho_r, rho_s) = (
-            Scalar::random(&mut nonce_rng),
-            Scalar::random(&mut nonce_rng),
-            Scalar::random(&mut nonce_rng),
+            Zeroizing::new(Scalar::random(&mut nonce_rng)),
+            Zeroizing::new(Scalar::random(&mut nonce_rng)),
+            Zeroizing::new(Scalar::random(&mut nonce_rng)),
         );
-        let t1 = GroupElement::from_point(&rho_r * g_table());
-        let t2 = GroupElement::from_point(&rho_m * g_table() + k.mul(&rho_r));
-        let t3 = GroupElement::from_point(&rho_m * g_table() + &rho_s * h_table());
+        let t1 = GroupElement::from_point(&*rho_r * g_table());
+        let t2 = GroupElement::from_point(&*rho_m * g_table() + k.mul(&rho_r));
+        let t3 = GroupElement::from_point(&*rho_m * g_table() + &*rho_s * h_table());
         t.append_element(b"T1", &t1);
         t.append_element(b"T2", &t2);
         t.append_element(b"T3", &t3);
         let c = t.challenge_scalar(b"c");
         let (values, blindings) = if one_sided(min, max, n) {
-            (vec![m], vec![s])
+            (Zeroizing::new(vec![m]), Zeroizing::new(vec![*s]))
         } else {
-            (vec![m - min, max - m], vec![s, -s])
+            (
+                Zeroizing::new(vec![m - min, max - m]),
+                Zeroizing::new(vec![*s, -*s]),
+            )
         };
         let (proof, _commitments) = RangeProof::prove_multiple_with_rng(
             bp_gens(),
@@ -194,9 +200,9 @@ impl BulletproofRangeProof {
             t1,
             t2,
             t3,
-            z_m: rho_m + c * m_s,
-            z_r: rho_r + c * r.0,
-            z_s: rho_s + c * s,
+            z_m: *rho_m + c * *m_s,
+            z_r: *rho_r + c * r.0,
+            z_s: *rho_s + c * *s,
             proof,
             proof_bytes,
         })

@@ -39,6 +39,7 @@ use curve25519_dalek::traits::MultiscalarMul;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroizing;
 
 use crate::batch::Item;
 use crate::elgamal::{Ciphertext, Nonce, PublicKey};
@@ -108,14 +109,19 @@ impl DisjunctiveProof {
             return Err(Error::PlaintextOutOfRange { value: m, min, max });
         }
         absorb_statement(t, k, ct, min, max);
-        let mut nonce_rng = prover_rng(t, &[&r.0, &Scalar::from(m)], rng);
-        let w = Scalar::random(&mut nonce_rng);
+        let m_s = Zeroizing::new(Scalar::from(m));
+        let mut nonce_rng = prover_rng(t, &[&r.0, &m_s], rng);
+        // Secret nonce of the real branch: wiped when the prover returns.
+        let w = Zeroizing::new(Scalar::random(&mut nonce_rng));
         let alpha = ct.alpha().point();
         let beta = ct.beta().point();
-        let real_a = &w * g_table();
+        let real_a = &*w * g_table();
         let real_b = k.mul(&w);
 
-        let mut sims: Vec<(subtle::Choice, Scalar, Scalar)> = Vec::with_capacity(n as usize);
+        // The simulated challenges and responses; which branch is real is
+        // recomputed in constant time where needed, never stored.
+        let mut sims: Zeroizing<Vec<(Scalar, Scalar)>> =
+            Zeroizing::new(Vec::with_capacity(n as usize));
         let mut commitments: Vec<(RistrettoPoint, RistrettoPoint)> = Vec::with_capacity(n as usize);
         for i in 0..n {
             let j = min + i;
@@ -128,7 +134,7 @@ impl DisjunctiveProof {
             let sim_b = k.mul(&z_j) - shifted * c_j;
             let a_j = RistrettoPoint::conditional_select(&sim_a, &real_a, is_real);
             let b_j = RistrettoPoint::conditional_select(&sim_b, &real_b, is_real);
-            sims.push((is_real, c_j, z_j));
+            sims.push((c_j, z_j));
             commitments.push((a_j, b_j));
         }
         let encoded: Vec<(GroupElement, GroupElement)> = commitments
@@ -142,18 +148,27 @@ impl DisjunctiveProof {
         let c = t.challenge_scalar(b"c");
         let sim_sum: Scalar = sims
             .iter()
-            .map(|(is_real, c_j, _)| Scalar::conditional_select(c_j, &Scalar::ZERO, *is_real))
+            .enumerate()
+            .map(|(i, (c_j, _))| {
+                let is_real = m.ct_eq(&(min + i as u64));
+                Scalar::conditional_select(c_j, &Scalar::ZERO, is_real)
+            })
             .sum();
         let c_real = c - sim_sum;
-        let z_real = w + c_real * r.0;
+        // z_real = w + c_real·r involves the witness r: wiped on return.
+        let z_real = Zeroizing::new(*w + c_real * r.0);
         let branches = sims
             .iter()
             .zip(encoded)
-            .map(|((is_real, c_j, z_j), (a, b))| Branch {
-                a,
-                b,
-                c: Scalar::conditional_select(c_j, &c_real, *is_real),
-                z: Scalar::conditional_select(z_j, &z_real, *is_real),
+            .enumerate()
+            .map(|(i, ((c_j, z_j), (a, b)))| {
+                let is_real = m.ct_eq(&(min + i as u64));
+                Branch {
+                    a,
+                    b,
+                    c: Scalar::conditional_select(c_j, &c_real, is_real),
+                    z: Scalar::conditional_select(z_j, &z_real, is_real),
+                }
             })
             .collect();
         Ok(DisjunctiveProof { branches })

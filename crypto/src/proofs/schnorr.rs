@@ -23,6 +23,7 @@
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
 
 use crate::batch::{BatchVerifier, Item};
 use crate::elgamal::{PublicKey, SecretKey};
@@ -68,13 +69,14 @@ fn prove<R: RngCore + CryptoRng>(
     let x = secret.public_key();
     absorb_statement(t, label, &x, msg);
     let mut nonce_rng = prover_rng(t, &[secret.as_scalar()], rng);
-    let w = Scalar::random(&mut nonce_rng);
-    let commitment = GroupElement::from_point(&w * g_table());
+    // The nonce reveals the key with the response: wiped on return.
+    let w = Zeroizing::new(Scalar::random(&mut nonce_rng));
+    let commitment = GroupElement::from_point(&*w * g_table());
     t.append_element(b"T", &commitment);
     let c = t.challenge_scalar(b"c");
     SchnorrProof {
         commitment,
-        response: w + c * secret.as_scalar(),
+        response: *w + c * secret.as_scalar(),
     }
 }
 
