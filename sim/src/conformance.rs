@@ -207,9 +207,10 @@ fn entry_expectation(name: &str, l: &Layout) -> Option<(&'static str, Expect)> {
             f.extend(l.ballots.iter().map(|b| (R6, e(b + 1))));
             f.push((R9, e(l.audit + 1)));
             f.push((R14, e(l.close + 1)));
-            f.push((R12, e(l.result + 1)));
+            f.extend(l.shares.iter().map(|x| (R11, e(x + 1))));
+            f.push((R11, None));
             (
-                "a valid credential replacement before the opening: applied, so the election fingerprint changes and the open entry (made for the old list) fails (R5); so does every ballot (V1), the audited ballot and the close entry (O6). No ballot is accepted, so every aggregate is (0, 0): the shares need no proof (Y3, Y5) and are valid, every count is 0, and the announced result differs (R12)",
+                "a valid credential replacement before the opening: applied, so the election fingerprint changes and the open entry (made for the old list) fails (R5); so does every ballot (V1), the audited ballot and the close entry (O6). No ballot is accepted, so every aggregate is (0, 0), whose only valid share is the fixed EMPTY (spec/crypto.md (D4), Y3): the trustees' shares, made for the aggregate they expected, fail (R11), too few remain to decrypt (R11, no entry), and the result is not checked",
                 f,
             )
         }
