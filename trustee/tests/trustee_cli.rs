@@ -402,6 +402,57 @@ fn ceremony_and_decryption_through_the_cli() {
     write("tampered.urna", &tampered);
     decrypt(3, "tampered.urna", "share3.entry").fails_with("does not verify");
     assert!(!dir.join("share3.entry").exists());
+
+    // spec/crypto.md §5.3 (D4): the same ceremony, an election in which no
+    // ballot is counted (one audited ballot only). The trustees' shares
+    // are the empty-aggregate filler; the all-zero result verifies.
+    let empty_opts = SampleOptions {
+        ballots: 0,
+        ..options()
+    };
+    let mut empty = Vec::new();
+    let empty_election = write_closed_election(
+        &empty_opts,
+        &ExternalCeremony {
+            manifest: &manifest,
+            organizer: &organizer,
+            authority: &authority,
+            messages: &messages,
+        },
+        &mut empty,
+    )
+    .unwrap();
+    std::fs::write(dir.join("empty.urna"), &empty).unwrap();
+    let mut full = read_entries(&empty[..]).unwrap();
+    for i in 1..=2u8 {
+        let out = format!("empty{i}.entry");
+        decrypt(i, "empty.urna", &out).ok();
+        let share = std::fs::read(dir.join(&out)).unwrap();
+        match Entry::from_bytes(&share).unwrap() {
+            Entry::Tally(t) => assert!(t
+                .shares
+                .iter()
+                .flatten()
+                .all(urna_crypto::DecryptionShare::is_empty_aggregate)),
+            _ => panic!("not a tally share"),
+        }
+        full.push(share);
+    }
+    assert!(empty_election.totals.iter().flatten().all(|&n| n == 0));
+    full.push(
+        Entry::Result(ElectionResult::sign(
+            empty_election.totals.clone(),
+            &empty_election.fingerprint,
+            &organizer,
+            &mut OsRng,
+        ))
+        .to_bytes(),
+    );
+    let bytes = write_entries(&full, &empty_election.board_seed, 8, Vec::new()).unwrap();
+    let report = tally::verify::verify_record(&bytes[..], None);
+    assert!(report.ok(), "{:#?}", report.failures);
+    assert_eq!(report.ballots_counted, 0);
+    assert_eq!(report.result.as_ref(), Some(&empty_election.totals));
 }
 
 #[test]
