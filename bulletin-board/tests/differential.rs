@@ -54,3 +54,51 @@ fn every_mutant_is_refused_by_the_board_where_the_verifier_fails_it() {
     }
     assert_eq!(checked, ENTRY_MUTANTS.len());
 }
+
+/// spec/crypto.md §5.3 (D4), spec/record.md §7.3 (Y5): an election in
+/// which no ballot is counted (two audited ballots only) goes through the
+/// board whole and verifies with an all-zero result; a share for the empty
+/// aggregate that is not exactly `EMPTY` is refused by the board at the
+/// index where the verifier fails it.
+#[test]
+fn an_election_with_no_counted_ballot_is_accepted_and_verifies_all_zero() {
+    use urna_crypto::DecryptionShare;
+    use urna_election::Entry;
+    let opts = SampleOptions {
+        ballots: 0,
+        spoiled: 2,
+        seed: Some(11),
+        ..SampleOptions::default()
+    };
+    let mut out = Vec::new();
+    let s = write_sample(&opts, &mut out, &|_| {}).unwrap();
+    let entries = read_entries(&out[..]).unwrap();
+    let report = verify_record(&out[..], None);
+    assert!(report.ok(), "{:#?}", report.failures);
+    assert_eq!(report.ballots_counted, 0);
+    let totals = report.result.expect("a verified result");
+    assert!(totals.iter().flatten().all(|&n| n == 0), "{totals:?}");
+    assert_eq!(check_log(&entries), Ok(()));
+
+    // One share slot changed from EMPTY (z = 0) to z = 1: still decodes.
+    let at = entries
+        .iter()
+        .position(|e| matches!(Entry::from_bytes(e), Ok(Entry::Tally(_))))
+        .unwrap();
+    let Ok(Entry::Tally(mut share)) = Entry::from_bytes(&entries[at]) else {
+        unreachable!()
+    };
+    let mut bytes = DecryptionShare::empty_aggregate().to_bytes();
+    bytes[96] = 1;
+    share.shares[0][0] = DecryptionShare::from_bytes(&bytes).unwrap();
+    let mut tampered = entries.clone();
+    tampered[at] = Entry::Tally(share).to_bytes();
+    assert_eq!(verifier_first_index(&tampered, &s), Some(at as u64));
+    let refused = check_log(&tampered).unwrap_err();
+    assert_eq!(
+        refused.index, at as u64,
+        "{}: {}",
+        refused.code, refused.message
+    );
+    assert_eq!(refused.code, "ERR_SHARE_INVALID");
+}
