@@ -27,7 +27,8 @@ use crate::group::{g_table, generator_g};
 pub const BABY_STEP_BITS: u32 = 16;
 
 /// log2 of the largest baby-step table the decoder builds (2²⁰ entries,
-/// about 64 MiB), for bounds above 2³²: then `bound / 2²⁰` giant steps.
+/// about 80 MiB, for bounds above 2³⁸): then `bound / 2²⁰` giant steps.
+/// Between 2³² and 2³⁸ the table grows with `√bound`.
 pub const MAX_TABLE_BITS: u32 = 20;
 
 /// The largest count a tally may have to decode (spec/crypto.md §6.2
