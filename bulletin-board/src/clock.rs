@@ -1,4 +1,4 @@
-//! The board's clock for promises and tree heads (`spec/api.md` §6.1):
+//! The board's clock for promises and tree heads (`spec/api.md` §4.1, *Time*):
 //! never backwards, and never further ahead of the time the board has
 //! measured since it started than a small allowance, so that a wall
 //! clock stepped back does not date an entry before an earlier one, and a
