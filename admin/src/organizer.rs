@@ -174,9 +174,30 @@ pub fn change_state(
     };
     let sk = unlock(key, Role::Organizer, passphrase_file)?;
     check_organizer(&view.manifest, &sk, key)?;
+    if phase == Phase::Open {
+        if let Some(w) = open_warning(&view.manifest, now()) {
+            eprintln!("warning: {w}");
+        }
+    }
     let entry = Entry::State(StateChange::sign(phase, fp, now(), &sk, &mut OsRng));
     client.post_entry(election, &entry.to_bytes())?;
     Ok(fp)
+}
+
+/// What an organizer should hear before opening an election whose
+/// announced voting period (the manifest's `closes_at`, Unix seconds) has
+/// already ended at `now`: the board still opens it (only the organizer's
+/// close entry ends voting), but voters and observers read the manifest's
+/// dates, so the organizer almost certainly meant other ones.
+pub fn open_warning(m: &Manifest, now: u64) -> Option<String> {
+    (m.closes_at <= now).then(|| {
+        format!(
+            "the manifest says voting closes at {} (Unix time), which has passed: voting opens \
+             anyway and lasts until you run `urna election close`, but voters see the manifest's \
+             dates; if they are wrong, create a new election with the right ones",
+            m.closes_at
+        )
+    })
 }
 
 /// `urna election publish`: download the record, verify it, compute the
@@ -251,4 +272,19 @@ fn record_entries(record: &[u8]) -> Result<Vec<Vec<u8>>> {
 /// The short and full forms of a fingerprint, for announcements.
 pub fn fingerprint_forms(fp: &Hash32) -> (String, String) {
     (short_fingerprint(fp), fp.to_hex())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_warning;
+
+    #[test]
+    fn opening_after_the_announced_close_is_warned_about() {
+        let key = || urna_crypto::SecretKey::generate(&mut rand_core::OsRng).public_key();
+        let mut m = crate::definition::parse(crate::definition::EXAMPLE, &key(), &key()).unwrap();
+        m.closes_at = 2_000;
+        assert!(open_warning(&m, 1_999).is_none());
+        let w = open_warning(&m, 2_000).unwrap();
+        assert!(w.contains("has passed") && w.contains("2000"), "{w}");
+    }
 }
