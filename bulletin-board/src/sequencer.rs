@@ -77,6 +77,17 @@ pub fn lookup(reg: &Registry, id: &str) -> Option<Arc<Shared>> {
     }
 }
 
+/// Every election of the registry, sorted by id (a poisoned lock still
+/// gives its last state, as in [`lookup`]).
+pub fn elections(reg: &Registry) -> Vec<Arc<Shared>> {
+    let mut all: Vec<Arc<Shared>> = match reg.read() {
+        Ok(r) => r.values().cloned().collect(),
+        Err(p) => p.into_inner().values().cloned().collect(),
+    };
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    all
+}
+
 /// The answer to a submission.
 pub type Reply = oneshot::Sender<Result<Receipt, ApiError>>;
 

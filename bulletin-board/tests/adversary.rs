@@ -128,15 +128,9 @@ async fn f05_each_route_takes_only_what_it_needs(backend: Backend) {
     b.stop().await;
 }
 
-/// The manifest entry of a copy of the sample election under `id`,
-/// organized by `organizer`.
+/// The manifest entry of a copy of the sample election under `id`.
 fn manifest_entry(id: &str, organizer: &urna_crypto::SecretKey) -> Vec<u8> {
-    let mut m = sample().manifest.clone();
-    m.election_id = id.to_string();
-    m.organizer_key = organizer.public_key();
-    urna_election::entry::sign_manifest(m, organizer, &mut rand_core::OsRng)
-        .unwrap()
-        .to_bytes()
+    common::scenario::manifest_entry(&sample().manifest, id, organizer)
 }
 
 /// docs/attacks.md F16: strangers fill a public board with elections

@@ -153,14 +153,11 @@ fn attack(
             let stranger = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
             let manifests: Vec<Vec<u8>> = (0..8)
                 .map(|i| {
-                    let mut m = s.manifest.clone();
-                    m.election_id = format!("spam-{i}");
-                    m.organizer_key = stranger.public_key();
-                    json(
-                        &urna_election::entry::sign_manifest(m, &stranger, &mut rand_core::OsRng)
-                            .unwrap()
-                            .to_bytes(),
-                    )
+                    json(&common::scenario::manifest_entry(
+                        &s.manifest,
+                        &format!("spam-{i}"),
+                        &stranger,
+                    ))
                 })
                 .collect();
             let audits: Vec<Vec<u8>> = (0..16)

@@ -143,11 +143,7 @@ pub(super) async fn list_elections(
             format!("limit must be 1 to {LIST_PAGE_MAX}"),
         ));
     }
-    let mut all: Vec<Arc<Shared>> = match st.registry.read() {
-        Ok(r) => r.values().cloned().collect(),
-        Err(p) => p.into_inner().values().cloned().collect(),
-    };
-    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let all = crate::sequencer::elections(&st.registry);
     let after = q.after.unwrap_or_default();
     let rest: Vec<&Arc<Shared>> = all.iter().filter(|s| s.id > after).collect();
     let next = (rest.len() > limit).then(|| rest[limit - 1].id.clone());

@@ -84,17 +84,10 @@ fn may_create(st: &AppState, manifest: &urna_election::Manifest) -> ApiResult<()
              (--organizer-key); ask the board's operator to add yours",
         ));
     }
-    let mine = match st.registry.read() {
-        Ok(r) => r
-            .values()
-            .filter(|s| s.manifest.organizer_key == manifest.organizer_key)
-            .count(),
-        Err(p) => p
-            .into_inner()
-            .values()
-            .filter(|s| s.manifest.organizer_key == manifest.organizer_key)
-            .count(),
-    };
+    let mine = crate::sequencer::elections(&st.registry)
+        .iter()
+        .filter(|s| s.manifest.organizer_key == manifest.organizer_key)
+        .count();
     if !policy.open && mine >= policy.max_per_organizer {
         return Err(ApiError::new(
             ErrorCode::QuotaExceeded,

@@ -184,14 +184,10 @@ pub async fn gossip_round(s: &Arc<MirrorState>) {
             }
         }
         // Push our latest heads (a board peer answers 404: ignored).
-        let ours: Vec<(String, SignedTreeHead)> = match s.app.registry.read() {
-            Ok(r) => r.iter().map(|(k, v)| (k.clone(), v.view().head)).collect(),
-            Err(p) => p
-                .into_inner()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.view().head))
-                .collect(),
-        };
+        let ours: Vec<(String, SignedTreeHead)> = crate::sequencer::elections(&s.app.registry)
+            .iter()
+            .map(|e| (e.id.clone(), e.view().head))
+            .collect();
         for (id, head) in ours {
             let body = serde_json::json!({ "election": id, "tree_heads": [head] });
             let _ = peer.call("/api/gossip/tree-heads", Some(body)).await;

@@ -465,10 +465,10 @@ async fn status(State(s): State<Arc<MirrorState>>) -> Result<Json<serde_json::Va
         ApiError::storage()
     })?;
     let status = s.status();
-    let mut ids: Vec<String> = match s.app.registry.read() {
-        Ok(r) => r.keys().cloned().collect(),
-        Err(p) => p.into_inner().keys().cloned().collect(),
-    };
+    let mut ids: Vec<String> = crate::sequencer::elections(&s.app.registry)
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
     for k in status.keys() {
         if !ids.contains(k) {
             ids.push(k.clone());

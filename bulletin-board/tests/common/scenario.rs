@@ -57,3 +57,14 @@ pub fn resign(entry: &[u8], key: &SecretKey) -> Vec<u8> {
     e[n - 64..].copy_from_slice(&sig.to_bytes());
     e
 }
+
+/// The manifest entry of a copy of `base` under election `id`, organized
+/// and signed by `organizer` (a stranger's or a second election).
+pub fn manifest_entry(base: &urna_election::Manifest, id: &str, organizer: &SecretKey) -> Vec<u8> {
+    let mut m = base.clone();
+    m.election_id = id.to_string();
+    m.organizer_key = organizer.public_key();
+    urna_election::entry::sign_manifest(m, organizer, &mut OsRng)
+        .unwrap()
+        .to_bytes()
+}
