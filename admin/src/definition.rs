@@ -44,12 +44,18 @@ uk = "Вибори до координаційної ради"
 [description]
 en = "Choose up to two candidates, and rate each priority from 0 to 5."
 
+# Each trustee runs `urna-trustee init` and sends you the signing key it
+# prints: only messages signed with these keys take part in the ceremony.
+# (The keys below are examples: replace them with your trustees' own.)
 [[trustees]]
 name = "Trustee A (Vilnius)"
+signing_key = "18b81d0a6b25c845f26259c0cee912b7e56cad6c129544ee9349bbe9fc40007a"
 [[trustees]]
 name = "Trustee B (Warsaw)"
+signing_key = "f0aa34b1f50f733ee5d50504b00a59391374d03a19b0e9138675c52b7adb566f"
 [[trustees]]
 name = "Trustee C (Berlin)"
+signing_key = "e085efbc98dbb24a5e2540cc740af893757eb9f1927889754bc519697af82233"
 
 [[contests]]
 id = "council"
@@ -99,6 +105,7 @@ struct Definition {
 #[serde(deny_unknown_fields)]
 struct TrusteeDef {
     name: String,
+    signing_key: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -271,14 +278,7 @@ pub fn parse(
         default_language: def.default_language.get_ref().clone(),
         opens_at,
         closes_at,
-        trustees: def
-            .trustees
-            .get_ref()
-            .iter()
-            .map(|t| TrusteeInfo {
-                name: t.name.clone(),
-            })
-            .collect(),
+        trustees: roster(&cx, &def.trustees)?,
         threshold: *def.threshold.get_ref(),
         organizer_key: organizer_key.clone(),
         credential_authority_key: authority_key.clone(),
@@ -292,6 +292,47 @@ pub fn parse(
         cx.err(span, field, msg)
     })?;
     Ok(manifest)
+}
+
+/// The trustee roster: every trustee needs the signing key its
+/// `urna-trustee init` printed (spec/trustees.md §5.8).
+fn roster(
+    cx: &Ctx<'_>,
+    trustees: &Spanned<Vec<TrusteeDef>>,
+) -> Result<Vec<TrusteeInfo>, DefinitionError> {
+    trustees
+        .get_ref()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let field = format!("trustees[{i}].signing_key");
+            let Some(key) = &t.signing_key else {
+                return Err(cx.err(
+                    trustees.span(),
+                    field,
+                    format!(
+                        "trustee `{}` has no signing key: ask them to run `urna-trustee init` \
+                         and add the key it prints as `signing_key = \"…\"`",
+                        t.name
+                    ),
+                ));
+            };
+            let signing_key = hex::decode(key.get_ref().trim())
+                .ok()
+                .and_then(|b| PublicKey::from_bytes(&b).ok())
+                .ok_or_else(|| {
+                    cx.err(
+                        key.span(),
+                        field,
+                        "not a signing key: 64 hexadecimal digits, as `urna-trustee init` prints",
+                    )
+                })?;
+            Ok(TrusteeInfo {
+                name: t.name.clone(),
+                signing_key,
+            })
+        })
+        .collect()
 }
 
 /// Find the position of the field a model error names.

@@ -247,6 +247,12 @@ fn setup(opts: &DemoOptions, base: &str, organizer: SecretKey) -> anyhow::Result
     manifest.election_id = format!("demo-{}", now());
     manifest.opens_at = now();
     manifest.closes_at = now() + 7 * 24 * 3600;
+    // The trustees made their keys first (`urna-trustee init`); the
+    // manifest's roster pins their signing keys.
+    let trustee_keys = urna_sim::sample::trustee_keys(manifest.trustee_count(), &mut OsRng);
+    for (t, k) in manifest.trustees.iter_mut().zip(&trustee_keys) {
+        t.signing_key = k.signing_key();
+    }
     manifest.validate()?;
     post(
         base,
@@ -257,7 +263,7 @@ fn setup(opts: &DemoOptions, base: &str, organizer: SecretKey) -> anyhow::Result
 
     // The trustees' ceremony (in memory here; `urna-trustee` runs it from files).
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, shares) = urna_sim::sample::run_ceremony(&params, &mut OsRng)?;
+    let (messages, shares) = urna_sim::sample::run_ceremony(&params, &trustee_keys, &mut OsRng)?;
     for m in &messages {
         post(base, &id, &Entry::Ceremony(m.to_bytes()))?;
     }

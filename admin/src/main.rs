@@ -338,7 +338,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("Manifest hash: {}", m.hash().to_hex());
             println!("Next:");
             println!(
-                "  - send {} to the {} trustees: they run `urna-trustee init --manifest {} --index N` and the ceremony rounds ({} of them must decrypt);",
+                "  - send {} to the {} trustees: they run the ceremony rounds (`urna-trustee round1 --key trustee.key --manifest {}` …; {} of them must decrypt);",
                 out.display(),
                 m.trustees.len(),
                 out.display(),

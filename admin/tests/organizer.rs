@@ -210,8 +210,41 @@ fn a_whole_election_through_the_commands() {
     let (_board, board_url) = start_board(&dir, organizer_pub.trim());
     t.board_url = board_url.clone();
 
+    // ---- trustees make their keys first: the roster pins them -----------------
+    let mut trustee_keys = Vec::new();
+    for i in 1..=3 {
+        let out = t.trustee(&["init", "--out", &format!("trustee{i}.key")]);
+        let key = out
+            .lines()
+            .find_map(|l| l.strip_prefix("Your signing key is "))
+            .expect("init prints the signing key")
+            .to_string();
+        trustee_keys.push(key);
+    }
+
     // ---- the definition: a bad one is refused, the example is created -------
-    let example = t.urna(&["election", "example"]);
+    let mut example = t.urna(&["election", "example"]);
+    let example_keys: Vec<String> = example
+        .lines()
+        .filter_map(|l| l.strip_prefix("signing_key = \""))
+        .map(|k| k.trim_end_matches('"').to_string())
+        .collect();
+    assert_eq!(example_keys.len(), 3, "{example}");
+    // A roster without keys is refused, naming the trustee.
+    let keyless: String = example
+        .lines()
+        .filter(|l| !l.starts_with("signing_key"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.join("keyless.toml"), &keyless).unwrap();
+    let e = t.urna_fails(&["election", "check", "keyless.toml"]);
+    assert!(
+        e.contains("trustees[0].signing_key") && e.contains("urna-trustee init"),
+        "{e}"
+    );
+    for (old, new) in example_keys.iter().zip(&trustee_keys) {
+        example = example.replace(old.as_str(), new);
+    }
     std::fs::write(dir.join("election.toml"), &example).unwrap();
     t.urna(&["election", "check", "election.toml"]);
     std::fs::write(
@@ -254,17 +287,6 @@ fn a_whole_election_through_the_commands() {
     let id = "council-2026";
 
     // ---- trustees: 2 of 3, the key ceremony through the board ----------------
-    for i in 1..=3 {
-        t.trustee(&[
-            "init",
-            "--manifest",
-            "election.json",
-            "--index",
-            &i.to_string(),
-            "--out",
-            &format!("trustee{i}.key"),
-        ]);
-    }
     // Voting cannot open before the ceremony and the list.
     let e = t.urna_fails(&["election", "open", id, "--key", "organizer.key"]);
     assert!(e.contains("cannot open yet"), "{e}");
@@ -279,6 +301,8 @@ fn a_whole_election_through_the_commands() {
                 &round_cmd,
                 "--key",
                 &key,
+                "--manifest",
+                "election.json",
                 "--messages",
                 &msgs,
                 "--out",

@@ -58,6 +58,12 @@ pub enum ErrorCode {
     RelayRefused,
     /// `ERR_DUPLICATE_BALLOT` (409): a log replayed through the board's intake (a mirror's catch-up, §8.1) holds the same ballot twice
     DuplicateBallot,
+    /// `ERR_DKG_EQUIVOCATION` (409): a second, different ceremony message of one trustee in one round (`spec/trustees.md` §5.8 (N3))
+    DkgEquivocation,
+    /// `ERR_DKG_OUT_OF_TURN` (409): a ceremony message of a closed round, of a round not open yet, or from a trustee that left the ceremony (N4), (N5)
+    DkgOutOfTurn,
+    /// `ERR_DKG_STALE` (409): a ceremony message made against other messages than the closed rounds: fetch them and redo the round (N6), (N7)
+    DkgStale,
     /// `ERR_BODY_TOO_LARGE` (413): the body exceeds the endpoint's limit
     BodyTooLarge,
     /// `ERR_CONTENT_TYPE` (415): a `POST` without `Content-Type: application/json` (a cross-site form post)
@@ -92,6 +98,8 @@ pub enum ErrorCode {
     DkgTooFewQualified,
     /// `ERR_DKG_TRANSCRIPT_MISMATCH` (422): trustees certified different transcripts
     DkgTranscriptMismatch,
+    /// `ERR_DKG_NOT_IN_ROSTER` (422): a round-1 message whose signing key is not its trustee's key in the manifest's roster (N2)
+    DkgNotInRoster,
     /// `ERR_SHARE_INVALID` (422): a tally share entry breaks (Y3): unknown or repeated trustee, wrong shape, a proof fails
     ShareInvalid,
     /// `ERR_TALLY_MISMATCH` (422): the result's totals differ from the decryption of the posted shares
@@ -138,6 +146,9 @@ impl ErrorCode {
         ErrorCode::MirrorHalted,
         ErrorCode::RelayRefused,
         ErrorCode::DuplicateBallot,
+        ErrorCode::DkgEquivocation,
+        ErrorCode::DkgOutOfTurn,
+        ErrorCode::DkgStale,
         ErrorCode::BodyTooLarge,
         ErrorCode::ContentType,
         ErrorCode::CheckpointInvalid,
@@ -155,6 +166,7 @@ impl ErrorCode {
         ErrorCode::DkgComplaintInvalid,
         ErrorCode::DkgTooFewQualified,
         ErrorCode::DkgTranscriptMismatch,
+        ErrorCode::DkgNotInRoster,
         ErrorCode::ShareInvalid,
         ErrorCode::TallyMismatch,
         ErrorCode::TallyOutOfRange,
@@ -211,6 +223,10 @@ impl ErrorCode {
             ErrorCode::DkgComplaintInvalid => "ERR_DKG_COMPLAINT_INVALID",
             ErrorCode::DkgTooFewQualified => "ERR_DKG_TOO_FEW_QUALIFIED",
             ErrorCode::DkgTranscriptMismatch => "ERR_DKG_TRANSCRIPT_MISMATCH",
+            ErrorCode::DkgNotInRoster => "ERR_DKG_NOT_IN_ROSTER",
+            ErrorCode::DkgEquivocation => "ERR_DKG_EQUIVOCATION",
+            ErrorCode::DkgOutOfTurn => "ERR_DKG_OUT_OF_TURN",
+            ErrorCode::DkgStale => "ERR_DKG_STALE",
             ErrorCode::ShareInvalid => "ERR_SHARE_INVALID",
             ErrorCode::TallyMismatch => "ERR_TALLY_MISMATCH",
             ErrorCode::TallyOutOfRange => "ERR_TALLY_OUT_OF_RANGE",
@@ -248,7 +264,10 @@ impl ErrorCode {
             | ErrorCode::LogEquivocation
             | ErrorCode::MirrorHalted
             | ErrorCode::RelayRefused
-            | ErrorCode::DuplicateBallot => 409,
+            | ErrorCode::DuplicateBallot
+            | ErrorCode::DkgEquivocation
+            | ErrorCode::DkgOutOfTurn
+            | ErrorCode::DkgStale => 409,
             ErrorCode::BodyTooLarge => 413,
             ErrorCode::ContentType => 415,
             ErrorCode::CheckpointInvalid
@@ -266,6 +285,7 @@ impl ErrorCode {
             | ErrorCode::DkgComplaintInvalid
             | ErrorCode::DkgTooFewQualified
             | ErrorCode::DkgTranscriptMismatch
+            | ErrorCode::DkgNotInRoster
             | ErrorCode::ShareInvalid
             | ErrorCode::TallyMismatch
             | ErrorCode::TallyOutOfRange => 422,

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use urna_election::rules::{ProofCheck, Refusal, Rules};
+use urna_election::rules::{Admission, ProofCheck, Refusal, Rules};
 use urna_election::{ElectionContext, ElectionError, Entry, Manifest, Phase};
 use urna_log::{BoardKey, CompactRange, Hash, MemoryTree, SignedTreeHead};
 
@@ -141,6 +141,14 @@ pub enum Outcome {
         /// Acceptance time.
         timestamp_ms: u64,
     },
+    /// The same ceremony message was accepted before at `seq`: answer
+    /// with a receipt for that entry (spec/trustees.md §5.8 (N3)).
+    Repeat {
+        /// Its log index.
+        seq: u64,
+        /// When it was accepted (or the board last loaded it).
+        timestamp_ms: u64,
+    },
     /// The same ballot was accepted before: answer with its receipt (B3).
     Duplicate {
         /// The earlier ballot.
@@ -158,6 +166,8 @@ pub struct Machine {
     pub shared: Arc<Shared>,
     rules: Rules,
     pending_codes: HashMap<[u8; 32], BallotInfo>,
+    /// `(log index, time)` of each admitted ceremony message, in admission order.
+    ceremony_receipts: Vec<(u64, u64)>,
     /// Provisional once `k` valid shares are in, official with the result entry.
     result: Option<Arc<Totals>>,
     ballots_cast: u64,
@@ -219,6 +229,7 @@ impl Machine {
             shared,
             rules,
             pending_codes: HashMap::new(),
+            ceremony_receipts: Vec::new(),
             result: None,
             ballots_cast: 0,
             ballots_spoiled: 0,
@@ -346,10 +357,21 @@ impl Machine {
             Entry::Manifest { .. } => Err(ApiError::lifecycle(
                 "an election has exactly one manifest, its first entry",
             )),
-            Entry::Ceremony(msg) => {
-                self.rules.ceremony(msg).map_err(refused)?;
-                Ok(appended(self.stage_entry(bytes), None))
-            }
+            Entry::Ceremony(msg) => match self.rules.ceremony(msg).map_err(refused)? {
+                Admission::New => {
+                    let seq = self.stage_entry(bytes);
+                    self.ceremony_receipts.push((seq, now_ms));
+                    Ok(appended(seq, None))
+                }
+                Admission::Repeat(at) => {
+                    let (seq, timestamp_ms) = self
+                        .ceremony_receipts
+                        .get(at)
+                        .copied()
+                        .ok_or_else(|| ApiError::internal("ceremony receipt index"))?;
+                    Ok(Outcome::Repeat { seq, timestamp_ms })
+                }
+            },
             Entry::Credentials { list, signature } => {
                 self.rules
                     .credentials_list(list, signature)

@@ -70,12 +70,22 @@ pub fn apply_entries(
                 let outcome = m
                     .apply(&entry, bytes, false, verdicts.remove(&k), now_ms)
                     .map_err(|e| refused(e.code, e.message))?;
-                // A board never appends the same ballot twice (B3).
-                if let Outcome::Duplicate { info, .. } = outcome {
-                    return Err(refused(
-                        "ERR_DUPLICATE_BALLOT",
-                        format!("the same ballot is already entry {}", info.seq),
-                    ));
+                // A board never appends the same ballot (B3) or ceremony
+                // message (spec/trustees.md §5.8 (N3)) twice.
+                match outcome {
+                    Outcome::Duplicate { info, .. } => {
+                        return Err(refused(
+                            "ERR_DUPLICATE_BALLOT",
+                            format!("the same ballot is already entry {}", info.seq),
+                        ))
+                    }
+                    Outcome::Repeat { seq, .. } => {
+                        return Err(refused(
+                            "ERR_INVALID",
+                            format!("the same ceremony message is already entry {seq}"),
+                        ))
+                    }
+                    Outcome::Appended { .. } => {}
                 }
             }
         }

@@ -412,6 +412,13 @@ impl Sequencer {
                                     code,
                                     ts: timestamp_ms,
                                 },
+                                Outcome::Repeat { seq, timestamp_ms } => Staged::Appended {
+                                    election: id.clone(),
+                                    seq,
+                                    kind,
+                                    code: None,
+                                    ts: timestamp_ms,
+                                },
                                 Outcome::Duplicate { info, code } => Staged::Duplicate {
                                     election: id.clone(),
                                     code,

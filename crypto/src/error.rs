@@ -200,6 +200,53 @@ pub enum Error {
         /// The trustees without a matching certificate.
         trustees: Vec<u8>,
     },
+    /// A ceremony message whose round-1 signing key is not the roster's key
+    /// for its sender index (spec/trustees.md §5.8 (N2), docs/attacks.md D9).
+    #[error(
+        "round-1 message under trustee {trustee}: its signing key is not trustee {trustee}'s \
+         key in the manifest's roster"
+    )]
+    DkgNotInRoster {
+        /// The sender the message names.
+        trustee: u8,
+    },
+    /// A second, different message of one trustee in one round
+    /// (spec/trustees.md §5.8 (N3)): refused at posting, the first stands.
+    #[error(
+        "trustee {trustee} already posted a different round-{round} message; the first one stands"
+    )]
+    DkgEquivocation {
+        /// The sender.
+        trustee: u8,
+        /// The round.
+        round: u8,
+    },
+    /// A message posted out of turn (spec/trustees.md §5.8 (N4), (N5)): its
+    /// round is closed, not open yet, or its sender left the ceremony.
+    #[error("round-{round} message of trustee {trustee} refused: {reason}")]
+    DkgOutOfTurn {
+        /// The sender.
+        trustee: u8,
+        /// The round.
+        round: u8,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A message made against other messages than the closed rounds
+    /// (spec/trustees.md §5.8 (N6), (N7)): the sender should fetch the
+    /// messages again and redo its round.
+    #[error(
+        "round-{round} message of trustee {trustee} refused: {reason}; fetch the ceremony \
+         messages again and redo this round"
+    )]
+    DkgStale {
+        /// The sender.
+        trustee: u8,
+        /// The round.
+        round: u8,
+        /// What differs.
+        reason: &'static str,
+    },
     /// A partial decryption that is rejected (docs/attacks.md D7).
     #[error("decryption share of trustee {trustee} rejected: {reason}")]
     ShareInvalid {
@@ -254,6 +301,10 @@ impl Error {
             Error::DkgComplaintInvalid { .. } => "ERR_DKG_COMPLAINT_INVALID",
             Error::DkgTooFewQualified { .. } => "ERR_DKG_TOO_FEW_QUALIFIED",
             Error::DkgTranscriptMismatch { .. } => "ERR_DKG_TRANSCRIPT_MISMATCH",
+            Error::DkgNotInRoster { .. } => "ERR_DKG_NOT_IN_ROSTER",
+            Error::DkgEquivocation { .. } => "ERR_DKG_EQUIVOCATION",
+            Error::DkgOutOfTurn { .. } => "ERR_DKG_OUT_OF_TURN",
+            Error::DkgStale { .. } => "ERR_DKG_STALE",
             Error::ShareInvalid { .. } => "ERR_SHARE_INVALID",
             Error::InsufficientShares { .. } => "ERR_INSUFFICIENT_SHARES",
         }

@@ -97,12 +97,17 @@ impl Contest {
     }
 }
 
-/// A trustee as the manifest names them (keys come from the ceremony).
+/// A trustee as the manifest names them: the roster entry that pins the
+/// signing key every ceremony message of this trustee must verify under
+/// (spec/record.md §3.3 (M4), spec/trustees.md §5.8). The encryption key
+/// and the shares come from the ceremony.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrusteeInfo {
     /// A name or pseudonym.
     pub name: String,
+    /// The trustee's ceremony signing key `P_i` (`urna-trustee init` prints it).
+    pub signing_key: PublicKey,
 }
 
 /// The election manifest. Construct with [`Manifest::from_json`] or
@@ -209,6 +214,19 @@ impl Manifest {
                 format!("at most {MAX_TRUSTEE_NAME} bytes"),
             ));
         }
+        // (M4) a roster of distinct signing keys: one key cannot speak for
+        // two trustees (spec/trustees.md §5.8 (N2)).
+        for (i, t) in self.trustees.iter().enumerate() {
+            if let Some(j) = self.trustees[..i]
+                .iter()
+                .position(|o| o.signing_key == t.signing_key)
+            {
+                return Err(ElectionError::invalid(
+                    format!("trustees[{i}].signing_key"),
+                    format!("the same key as trustees[{j}]: each trustee needs its own key"),
+                ));
+            }
+        }
         if self.threshold == 0 || self.threshold as usize > n {
             return Err(ElectionError::invalid(
                 "threshold",
@@ -287,6 +305,7 @@ impl Manifest {
         w.u32(self.trustees.len() as u32);
         for t in &self.trustees {
             write_str(w, &t.name);
+            w.element(t.signing_key.element());
         }
         w.u32(self.threshold);
         w.element(self.organizer_key.element());
@@ -329,7 +348,11 @@ impl Manifest {
         let closes_at = r.u64("closes_at")?;
         let n = r.count(MAX_TRUSTEES as u32, "trustees")?;
         let trustees = (0..n)
-            .map(|_| read_str(r, MAX_TRUSTEE_NAME, "trustee name").map(|name| TrusteeInfo { name }))
+            .map(|_| {
+                let name = read_str(r, MAX_TRUSTEE_NAME, "trustee name")?;
+                let signing_key = PublicKey::from_group_element(r.element("trustee signing_key")?)?;
+                Ok(TrusteeInfo { name, signing_key })
+            })
             .collect::<Result<Vec<_>>>()?;
         let threshold = r.u32("threshold")?;
         let organizer_key = PublicKey::from_group_element(r.element("organizer_key")?)?;
@@ -436,7 +459,10 @@ mod tests {
             default_language: "en".into(),
             opens_at: 1,
             closes_at: 2,
-            trustees: vec![TrusteeInfo { name: "A".into() }],
+            trustees: vec![TrusteeInfo {
+                name: "A".into(),
+                signing_key: SecretKey::generate(&mut OsRng).public_key(),
+            }],
             threshold: 1,
             organizer_key: SecretKey::generate(&mut OsRng).public_key(),
             credential_authority_key: SecretKey::generate(&mut OsRng).public_key(),

@@ -24,7 +24,10 @@ fn manifest() -> Manifest {
         default_language: "en".into(),
         opens_at: 1,
         closes_at: 2,
-        trustees: vec![TrusteeInfo { name: "A".into() }],
+        trustees: vec![TrusteeInfo {
+            name: "A".into(),
+            signing_key: SecretKey::generate(&mut OsRng).public_key(),
+        }],
         threshold: 1,
         organizer_key: SecretKey::generate(&mut OsRng).public_key(),
         credential_authority_key: SecretKey::generate(&mut OsRng).public_key(),

@@ -2,6 +2,13 @@
 //! §5.7), and after round 4 its key share, sealed under a passphrase
 //! (spec/trustees.md §16 (KF1)–(KF7)).
 //!
+//! A key file starts *unbound* (`urna-trustee init`, before the manifest
+//! exists): it holds the trustee's two identity keys only, and the trustee
+//! hands the public signing key to the organizer for the manifest's roster.
+//! Round 1 *binds* it to the election whose roster names that key: the
+//! ceremony parameters, the index and a fresh polynomial join the keys.
+//! An unbound file has all-zero parameters and index and contents flag 2.
+//!
 //! ```text
 //! header (107 bytes, in clear, authenticated as the AEAD's associated data)
 //!   "URNA-TRUSTEE-KEY" ‖ u8(1) version
@@ -18,7 +25,8 @@
 use std::path::Path;
 
 use rand_core::{CryptoRng, RngCore};
-use urna_crypto::dkg::{CeremonyParams, KeyShare, Trustee, PARAMS_LEN};
+use urna_crypto::dkg::{CeremonyParams, KeyShare, Trustee, TrusteeKeys, PARAMS_LEN};
+use urna_crypto::PublicKey;
 use zeroize::Zeroizing;
 
 use crate::envelope::{plaintext_buffer, Format, Sealed, SealingKey, NONCE_LEN, SALT_LEN};
@@ -62,20 +70,30 @@ pub struct KeyFileHeader {
     pub salt: [u8; SALT_LEN],
     /// XChaCha20-Poly1305 nonce.
     pub nonce: [u8; NONCE_LEN],
-    /// The ceremony (election id = manifest hash, `n`, `k`).
-    pub params: CeremonyParams,
-    /// The trustee index.
-    pub index: u8,
+    /// The ceremony (election id = manifest hash, `n`, `k`) and the
+    /// trustee's index in it; `None` while the file is unbound.
+    pub binding: Option<(CeremonyParams, u8)>,
     /// Whether the sealed contents include a key share (round 4 is done).
     pub has_key_share: bool,
 }
 
+/// The contents flag of an unbound key file (identity keys only).
+const UNBOUND: u8 = 2;
+
 /// The format's own fields, after the nonce.
-fn suffix(params: &CeremonyParams, index: u8, has_key_share: bool) -> Vec<u8> {
+fn suffix(binding: Option<(&CeremonyParams, u8)>, has_key_share: bool) -> Vec<u8> {
     let mut s = Vec::with_capacity(FORMAT.suffix_len);
-    s.extend_from_slice(&params.to_bytes());
-    s.push(index);
-    s.push(u8::from(has_key_share));
+    match binding {
+        Some((params, index)) => {
+            s.extend_from_slice(&params.to_bytes());
+            s.push(index);
+            s.push(u8::from(has_key_share));
+        }
+        None => {
+            s.extend_from_slice(&[0; PARAMS_LEN + 1]);
+            s.push(UNBOUND);
+        }
+    }
     s
 }
 
@@ -89,24 +107,32 @@ impl KeyFileHeader {
     fn split(bytes: &[u8]) -> Result<(KeyFileHeader, Sealed<'_>), String> {
         let sealed = FORMAT.split(bytes)?;
         let s = sealed.suffix;
-        let params = CeremonyParams::from_bytes(&s[..PARAMS_LEN])
-            .map_err(|e| format!("ceremony parameters: {e}"))?;
-        let index = s[PARAMS_LEN];
-        params
-            .check_index(index)
-            .map_err(|e| format!("trustee index: {e}"))?;
-        let has_key_share = match s[PARAMS_LEN + 1] {
-            0 => false,
-            1 => true,
-            _ => return Err("bad contents flag".into()),
+        let flag = s[PARAMS_LEN + 1];
+        let (binding, has_key_share) = if flag == UNBOUND {
+            if s[..=PARAMS_LEN].iter().any(|b| *b != 0) {
+                return Err("an unbound key file with ceremony parameters".into());
+            }
+            (None, false)
+        } else {
+            let params = CeremonyParams::from_bytes(&s[..PARAMS_LEN])
+                .map_err(|e| format!("ceremony parameters: {e}"))?;
+            let index = s[PARAMS_LEN];
+            params
+                .check_index(index)
+                .map_err(|e| format!("trustee index: {e}"))?;
+            let has_key_share = match flag {
+                0 => false,
+                1 => true,
+                _ => return Err("bad contents flag".into()),
+            };
+            (Some((params, index)), has_key_share)
         };
         Ok((
             KeyFileHeader {
                 kdf: sealed.kdf,
                 salt: sealed.salt,
                 nonce: sealed.nonce,
-                params,
-                index,
+                binding,
                 has_key_share,
             },
             sealed,
@@ -128,7 +154,10 @@ impl KeyFileHeader {
             &self.kdf,
             &self.salt,
             &self.nonce,
-            &suffix(&self.params, self.index, self.has_key_share),
+            &suffix(
+                self.binding.as_ref().map(|(p, i)| (p, *i)),
+                self.has_key_share,
+            ),
         )
     }
 }
@@ -141,17 +170,27 @@ fn not_a_key_file(path: &Path, reason: String) -> Error {
     }
 }
 
+/// The secrets of a key file: identity keys alone (unbound), or the
+/// ceremony state of one election (bound).
+enum Secrets {
+    Unbound(TrusteeKeys),
+    Bound(Trustee),
+}
+
 /// An unlocked key file: the trustee's secrets and the key that seals
 /// them. Wiped on drop (every field is); never printed.
 pub struct KeyFile {
     key: SealingKey,
-    trustee: Trustee,
+    secrets: Secrets,
     key_share: Option<KeyShare>,
 }
 
 impl core::fmt::Debug for KeyFile {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "KeyFile(trustee {}, <redacted>)", self.trustee.index())
+        match &self.secrets {
+            Secrets::Bound(t) => write!(f, "KeyFile(trustee {}, <redacted>)", t.index()),
+            Secrets::Unbound(_) => f.write_str("KeyFile(unbound, <redacted>)"),
+        }
     }
 }
 
@@ -166,9 +205,54 @@ impl KeyFile {
     ) -> Result<KeyFile, Error> {
         Ok(KeyFile {
             key: SealingKey::new(kdf, passphrase, rng)?,
-            trustee,
+            secrets: Secrets::Bound(trustee),
             key_share: None,
         })
+    }
+
+    /// A new unbound key file holding `keys` (`urna-trustee init`, before
+    /// the manifest), sealed under `passphrase` with a fresh salt.
+    pub fn create_unbound<R: RngCore + CryptoRng>(
+        keys: TrusteeKeys,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        rng: &mut R,
+    ) -> Result<KeyFile, Error> {
+        Ok(KeyFile {
+            key: SealingKey::new(kdf, passphrase, rng)?,
+            secrets: Secrets::Unbound(keys),
+            key_share: None,
+        })
+    }
+
+    /// The public signing key (the roster entry the organizer needs).
+    pub fn signing_key(&self) -> PublicKey {
+        match &self.secrets {
+            Secrets::Unbound(k) => k.signing_key(),
+            Secrets::Bound(t) => t.keys().signing_key(),
+        }
+    }
+
+    /// Bind an unbound key file to the ceremony of `params` as trustee
+    /// `index`, with a fresh polynomial (spec/trustees.md §6 (R1)). A file
+    /// already bound to exactly this ceremony and index is left as it is;
+    /// one bound elsewhere is refused.
+    pub fn bind<R: RngCore + CryptoRng>(
+        &mut self,
+        params: &CeremonyParams,
+        index: u8,
+        rng: &mut R,
+    ) -> Result<(), Error> {
+        match &self.secrets {
+            Secrets::Bound(t) if t.params() == params && t.index() == index => Ok(()),
+            Secrets::Bound(_) => Err(Error::ForeignKeyShare),
+            Secrets::Unbound(keys) => {
+                let trustee = Trustee::with_keys(params, index, keys.clone(), rng)
+                    .map_err(|_| Error::ForeignKeyShare)?;
+                self.secrets = Secrets::Bound(trustee);
+                Ok(())
+            }
+        }
     }
 
     /// Unlock the key file `bytes` (read from `path`) with `passphrase`
@@ -182,20 +266,23 @@ impl KeyFile {
         // spec/trustees.md §16 (KF3): the plaintext only ever lives here.
         let buf = key.open(&sealed)?;
         // spec/trustees.md §16 (KF4)
-        let (trustee, key_share) = decode_contents(&buf, header.has_key_share)
-            .map_err(|e| not(format!("sealed contents: {e}")))?;
+        let (secrets, key_share) =
+            decode_contents(&buf, &header).map_err(|e| not(format!("sealed contents: {e}")))?;
         // spec/trustees.md §16 (KF6): the clear header must describe the contents.
-        if trustee.params() != &header.params || trustee.index() != header.index {
-            return Err(not("the header does not match the sealed contents".into()));
+        match (&secrets, &header.binding) {
+            (Secrets::Bound(t), Some((params, index)))
+                if t.params() == params && t.index() == *index => {}
+            (Secrets::Unbound(_), None) => {}
+            _ => return Err(not("the header does not match the sealed contents".into())),
         }
-        if let Some(s) = &key_share {
-            if s.index() != header.index || s.threshold_key().params() != &header.params {
+        if let (Some(s), Some((params, index))) = (&key_share, &header.binding) {
+            if s.index() != *index || s.threshold_key().params() != params {
                 return Err(not("the key share does not belong to this trustee".into()));
             }
         }
         Ok(KeyFile {
             key,
-            trustee,
+            secrets,
             key_share,
         })
     }
@@ -207,8 +294,7 @@ impl KeyFile {
             &FORMAT,
             &[],
             &suffix(
-                self.trustee.params(),
-                self.trustee.index(),
+                self.trustee().map(|t| (t.params(), t.index())),
                 self.key_share.is_some(),
             ),
             self.encode_contents(),
@@ -216,9 +302,12 @@ impl KeyFile {
         )
     }
 
-    /// The trustee's secret ceremony state.
-    pub fn trustee(&self) -> &Trustee {
-        &self.trustee
+    /// The trustee's secret ceremony state, once bound.
+    pub fn trustee(&self) -> Option<&Trustee> {
+        match &self.secrets {
+            Secrets::Bound(t) => Some(t),
+            Secrets::Unbound(_) => None,
+        }
     }
 
     /// The key share, once round 4 is done.
@@ -229,9 +318,10 @@ impl KeyFile {
     /// Keep the key share from round 4 (it must be this trustee's, for
     /// this ceremony).
     pub fn set_key_share(&mut self, share: KeyShare) -> Result<(), Error> {
-        if share.index() != self.trustee.index()
-            || share.threshold_key().params() != self.trustee.params()
-        {
+        let Some(t) = self.trustee() else {
+            return Err(Error::ForeignKeyShare);
+        };
+        if share.index() != t.index() || share.threshold_key().params() != t.params() {
             return Err(Error::ForeignKeyShare);
         }
         self.key_share = Some(share);
@@ -246,7 +336,10 @@ impl KeyFile {
     /// `BE32(|state|) ‖ state [‖ BE32(|share|) ‖ share]` (spec/trustees.md
     /// §16 (KF4)), with room for the tag.
     fn encode_contents(&self) -> Zeroizing<Vec<u8>> {
-        let state = self.trustee.to_bytes();
+        let state = match &self.secrets {
+            Secrets::Bound(t) => t.to_bytes(),
+            Secrets::Unbound(k) => k.to_bytes(),
+        };
         let share = self.key_share.as_ref().map(KeyShare::to_bytes);
         let mut out = plaintext_buffer(4 + state.len() + share.as_ref().map_or(0, |s| 4 + s.len()));
         out.extend_from_slice(&(state.len() as u32).to_be_bytes());
@@ -259,21 +352,31 @@ impl KeyFile {
     }
 }
 
-fn decode_contents(buf: &[u8], has_share: bool) -> Result<(Trustee, Option<KeyShare>), String> {
+fn decode_contents(
+    buf: &[u8],
+    header: &KeyFileHeader,
+) -> Result<(Secrets, Option<KeyShare>), String> {
     let (state, rest) = take_part(buf)?;
-    let trustee = Trustee::from_bytes(state).map_err(|e| format!("trustee state: {e}"))?;
-    if !has_share {
+    let secrets = match header.binding {
+        Some(_) => {
+            Secrets::Bound(Trustee::from_bytes(state).map_err(|e| format!("trustee state: {e}"))?)
+        }
+        None => Secrets::Unbound(
+            TrusteeKeys::from_bytes(state).map_err(|e| format!("trustee keys: {e}"))?,
+        ),
+    };
+    if !header.has_key_share {
         if !rest.is_empty() {
             return Err("trailing bytes".into());
         }
-        return Ok((trustee, None));
+        return Ok((secrets, None));
     }
     let (share, rest) = take_part(rest)?;
     if !rest.is_empty() {
         return Err("trailing bytes".into());
     }
     let share = KeyShare::from_bytes(share).map_err(|e| format!("key share: {e}"))?;
-    Ok((trustee, Some(share)))
+    Ok((secrets, Some(share)))
 }
 
 fn take_part(buf: &[u8]) -> Result<(&[u8], &[u8]), String> {
@@ -316,10 +419,10 @@ mod tests {
     fn round_trip() {
         let (bytes, state) = sealed();
         let kf = KeyFile::open(Path::new("k"), &bytes, b"correct horse battery").unwrap();
-        assert_eq!(*kf.trustee().to_bytes(), *state);
+        assert_eq!(*kf.trustee().unwrap().to_bytes(), *state);
         assert!(kf.key_share().is_none());
         let (h, _) = KeyFileHeader::decode(&bytes).unwrap();
-        assert_eq!(h.index, 2);
+        assert_eq!(h.binding.map(|(_, i)| i), Some(2));
         assert_eq!(h.kdf, KdfParams::INSECURE_TEST);
         assert!(!h.has_key_share);
         assert_eq!(h.encode(), bytes[..HEADER_LEN]);
@@ -344,6 +447,30 @@ mod tests {
         assert_eq!(bytes[46], 1);
         assert_eq!(bytes[71..105], trustee().params().to_bytes());
         assert_eq!((bytes[105], bytes[106]), (2, 0));
+    }
+
+    #[test]
+    fn unbound_then_bound() {
+        let keys = TrusteeKeys::generate(&mut OsRng);
+        let signing = keys.signing_key();
+        let kf =
+            KeyFile::create_unbound(keys, b"pass phrase", KdfParams::INSECURE_TEST, &mut OsRng)
+                .unwrap();
+        let bytes = kf.seal(&mut OsRng).unwrap();
+        let (h, _) = KeyFileHeader::decode(&bytes).unwrap();
+        assert_eq!(h.binding, None);
+        let mut kf = KeyFile::open(Path::new("k"), &bytes, b"pass phrase").unwrap();
+        assert!(kf.trustee().is_none());
+        assert_eq!(kf.signing_key(), signing);
+        let params = CeremonyParams::new([9u8; 32], 3, 2).unwrap();
+        kf.bind(&params, 3, &mut OsRng).unwrap();
+        let other = CeremonyParams::new([8u8; 32], 3, 2).unwrap();
+        assert!(kf.bind(&other, 3, &mut OsRng).is_err());
+        let bytes = kf.seal(&mut OsRng).unwrap();
+        let kf = KeyFile::open(Path::new("k"), &bytes, b"pass phrase").unwrap();
+        let t = kf.trustee().unwrap();
+        assert_eq!((t.params(), t.index()), (&params, 3));
+        assert_eq!(kf.signing_key(), signing);
     }
 
     #[test]

@@ -126,8 +126,11 @@ fn fresh_rng() -> ChaCha20Rng {
 /// The four rounds of the ceremony, every trustee honest
 /// ([`crate::sample::run_ceremony`]); returns the posted messages' bytes
 /// and the key shares.
-fn ceremony(params: &CeremonyParams) -> anyhow::Result<(Vec<Vec<u8>>, Vec<KeyShare>)> {
-    let (messages, shares) = crate::sample::run_ceremony(params, &mut OsRng)?;
+fn ceremony(
+    params: &CeremonyParams,
+    keys: &[urna_crypto::dkg::TrusteeKeys],
+) -> anyhow::Result<(Vec<Vec<u8>>, Vec<KeyShare>)> {
+    let (messages, shares) = crate::sample::run_ceremony(params, keys, &mut OsRng)?;
     Ok((
         messages.iter().map(CeremonyMessage::to_bytes).collect(),
         shares,
@@ -155,9 +158,15 @@ pub fn run(n: usize) -> anyhow::Result<BenchReport> {
     let timer = Timer::start();
     let organizer = SecretKey::generate(&mut OsRng);
     let authority = SecretKey::generate(&mut OsRng);
-    let manifest = sample_manifest(&opts, &organizer.public_key(), &authority.public_key())?;
+    let trustees = crate::sample::trustee_keys(opts.trustees, &mut OsRng);
+    let manifest = sample_manifest(
+        &opts,
+        &organizer.public_key(),
+        &authority.public_key(),
+        &crate::sample::roster(&trustees),
+    )?;
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, key_shares) = ceremony(&params)?;
+    let (messages, key_shares) = ceremony(&params, &trustees)?;
     let keys = tally::ceremony::derive_keys(&manifest, &messages).map_err(|e| anyhow!(e))?;
     let voter_keys: Vec<SecretKey> = (0..n)
         .into_par_iter()

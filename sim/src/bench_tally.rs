@@ -77,7 +77,13 @@ pub fn run(n: usize) -> anyhow::Result<TallyBenchReport> {
     };
     let organizer = SecretKey::generate(&mut OsRng);
     let authority = SecretKey::generate(&mut OsRng);
-    let mut manifest = sample_manifest(&opts, &organizer.public_key(), &authority.public_key())?;
+    let trustees = crate::sample::trustee_keys(opts.trustees, &mut OsRng);
+    let mut manifest = sample_manifest(
+        &opts,
+        &organizer.public_key(),
+        &authority.public_key(),
+        &crate::sample::roster(&trustees),
+    )?;
     let total_weight = WEIGHT * n as u64;
     let max_score = TALLY_BOUND / total_weight;
     if max_score == 0 {
@@ -96,7 +102,7 @@ pub fn run(n: usize) -> anyhow::Result<TallyBenchReport> {
     )?;
     check_tally_bound(&manifest, &list)?;
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, key_shares) = crate::sample::run_ceremony(&params, &mut OsRng)?;
+    let (messages, key_shares) = crate::sample::run_ceremony(&params, &trustees, &mut OsRng)?;
     let messages: Vec<Vec<u8>> = messages.iter().map(|m| m.to_bytes()).collect();
     let keys = tally::ceremony::derive_keys(&manifest, &messages).map_err(|e| anyhow!(e))?;
     let options = manifest.contests[0].options.len();

@@ -134,6 +134,36 @@ fn entry_expectation(name: &str, l: &Layout) -> Option<(&'static str, Expect)> {
             "the last round-4 message removed: a qualified trustee never certifies (spec/trustees.md (X2)); the failure names the entry that ends the run (the list, one place earlier), and everything needing the election key is skipped, not failed (§10.1)",
             vec![(R3, e(l.list - 1))],
         ),
+        "r03_ceremony_message_with_a_flipped_signature" => (
+            "trustee 1's round-1 message again with one signature bit flipped, before round 2: not attributed to the roster key (spec/trustees.md (N2)), refused at its index and left out; the ceremony completes without it",
+            vec![(R3, e(l.ceremony[3]))],
+        ),
+        "r03_round1_from_a_key_not_in_the_roster" => (
+            "a validly self-signed round-1 message under trustee 2's index from a key the roster does not name (N2): refused, and trustee 2 is not made to equivocate",
+            vec![(R3, e(l.ceremony[3]))],
+        ),
+        "r03_round1_after_round2_began" => (
+            "trustee 3 posts a new round-1 message, signed with its roster key, after round 2 began: round 1 is closed (N4), the message is refused and nobody's shares are judged against it",
+            vec![(R3, e(l.ceremony[3] + 1))],
+        ),
+        "r03_second_message_in_one_round" => (
+            "trustee 1 posts a second, different round-1 message while round 1 is open (N3): refused, the first stands",
+            vec![(R3, e(l.ceremony[0] + 1))],
+        ),
+        "r03_ceremony_message_repeated" => (
+            "an exact copy of the first ceremony message right after it: a board answers a repeat with the first receipt and never appends it (R3); it counts once",
+            vec![(R3, e(l.ceremony[0] + 1))],
+        ),
+        "r03_made_up_ceremony" => (
+            "the whole ceremony replaced by one made with keys outside the manifest's roster, and the election opened under its key (organizer re-signed): every made-up message is refused (N2), so the election has no key, the open entry fails (R5) and every ballot and audit fails for want of a set-up election (§10.1)",
+            l.ceremony
+                .iter()
+                .map(|&i| (R3, e(i)))
+                .chain([(R5, e(l.open))])
+                .chain(l.ballots.iter().map(|&i| (R6, e(i))))
+                .chain([(R9, e(l.audit))])
+                .collect(),
+        ),
         "r04_credential_list_signed_by_the_organizer" => (
             "the credential list signed by the organizer's key, not the authority's (S3); later checks needing the list are skipped (§10.1)",
             vec![(R4, e(l.list))],

@@ -17,6 +17,13 @@ use urna_election::{ElectionResult, Entry};
 
 use crate::sample::SampleSummary;
 
+mod ceremony;
+pub use ceremony::{
+    r03_ceremony_message_repeated, r03_ceremony_message_with_a_flipped_signature,
+    r03_made_up_ceremony, r03_round1_after_round2_began, r03_round1_from_a_key_not_in_the_roster,
+    r03_second_message_in_one_round,
+};
+
 /// Log entries of a record, in order.
 pub type Entries = Vec<Vec<u8>>;
 
@@ -52,6 +59,42 @@ pub const ENTRY_MUTANTS: &[Mutant] = &[
         check: Check::R3,
         only: true,
         make: r03_ceremony_missing_a_certification,
+    },
+    Mutant {
+        name: "r03_ceremony_message_with_a_flipped_signature",
+        check: Check::R3,
+        only: true,
+        make: r03_ceremony_message_with_a_flipped_signature,
+    },
+    Mutant {
+        name: "r03_round1_from_a_key_not_in_the_roster",
+        check: Check::R3,
+        only: true,
+        make: r03_round1_from_a_key_not_in_the_roster,
+    },
+    Mutant {
+        name: "r03_round1_after_round2_began",
+        check: Check::R3,
+        only: true,
+        make: r03_round1_after_round2_began,
+    },
+    Mutant {
+        name: "r03_second_message_in_one_round",
+        check: Check::R3,
+        only: true,
+        make: r03_second_message_in_one_round,
+    },
+    Mutant {
+        name: "r03_ceremony_message_repeated",
+        check: Check::R3,
+        only: true,
+        make: r03_ceremony_message_repeated,
+    },
+    Mutant {
+        name: "r03_made_up_ceremony",
+        check: Check::R3,
+        only: false,
+        make: r03_made_up_ceremony,
     },
     Mutant {
         name: "r04_credential_list_signed_by_the_organizer",

@@ -14,7 +14,9 @@ use anyhow::{anyhow, Context};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 use rayon::prelude::*;
-use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, CeremonyRecord, KeyShare, Trustee};
+use urna_crypto::dkg::{
+    CeremonyMessage, CeremonyParams, CeremonyRecord, KeyShare, Trustee, TrusteeKeys,
+};
 use urna_crypto::{CiphertextSum, SecretKey};
 use urna_election::ballot::{ElectionContext, EncryptedBallot};
 use urna_election::entry::{sign_credentials, sign_manifest, tally_context, StateChange};
@@ -98,6 +100,8 @@ pub struct SampleSecrets {
     pub voters: Vec<SecretKey>,
     /// Trustees' key shares.
     pub key_shares: Vec<KeyShare>,
+    /// Trustees' identity keys (the manifest's roster holds their signing keys).
+    pub trustees: Vec<TrusteeKeys>,
 }
 
 /// The voters' credential keys (one stream per voter, so a seeded sample is
@@ -255,15 +259,29 @@ impl<W: Write> Board<W> {
     }
 }
 
-/// Run a whole trustee ceremony in memory (every trustee honest), returning
-/// the posted messages in order and each trustee's key share.
+/// The identity keys of `n` trustees, made before the manifest, whose
+/// roster pins their signing keys (spec/trustees.md §5.8).
+pub fn trustee_keys<R: RngCore + CryptoRng>(n: u32, rng: &mut R) -> Vec<TrusteeKeys> {
+    (0..n).map(|_| TrusteeKeys::generate(rng)).collect()
+}
+
+/// The roster of `keys`: each trustee's public signing key, by index.
+pub fn roster(keys: &[TrusteeKeys]) -> Vec<urna_crypto::PublicKey> {
+    keys.iter().map(TrusteeKeys::signing_key).collect()
+}
+
+/// Run a whole trustee ceremony in memory (every trustee honest, trustee
+/// `i` holding `keys[i − 1]`, the manifest's roster), returning the posted
+/// messages in order and each trustee's key share.
 pub fn run_ceremony<R: RngCore + CryptoRng>(
     params: &CeremonyParams,
+    keys: &[TrusteeKeys],
     rng: &mut R,
 ) -> anyhow::Result<(Vec<CeremonyMessage>, Vec<KeyShare>)> {
     let trustees: Vec<Trustee> = params
         .indices()
-        .map(|i| Trustee::new(params, i, rng))
+        .zip(keys)
+        .map(|(i, k)| Trustee::with_keys(params, i, k.clone(), rng))
         .collect::<Result<_, _>>()?;
     let mut record = CeremonyRecord::new();
     let mut posted = Vec::new();
@@ -310,7 +328,13 @@ pub fn write_sample<W: Write>(
     let mut rng = rng_for(opts, 0);
     let organizer = SecretKey::generate(&mut rng);
     let authority = SecretKey::generate(&mut rng);
-    let manifest = sample_manifest(opts, &organizer.public_key(), &authority.public_key())?;
+    let trustees = trustee_keys(opts.trustees, &mut rng);
+    let manifest = sample_manifest(
+        opts,
+        &organizer.public_key(),
+        &authority.public_key(),
+        &roster(&trustees),
+    )?;
     let board_seed = {
         let mut s = [0u8; 32];
         rng.fill_bytes(&mut s);
@@ -320,7 +344,7 @@ pub fn write_sample<W: Write>(
     board.post(&sign_manifest(manifest.clone(), &organizer, &mut rng)?)?;
 
     let params = tally::ceremony::params(&manifest).map_err(|e| anyhow!(e))?;
-    let (messages, key_shares) = run_ceremony(&params, &mut rng)?;
+    let (messages, key_shares) = run_ceremony(&params, &trustees, &mut rng)?;
     for m in &messages {
         board.post(&Entry::Ceremony(m.to_bytes()))?;
     }
@@ -455,6 +479,7 @@ pub fn write_sample<W: Write>(
             board_seed,
             voters: voter_keys,
             key_shares,
+            trustees,
         },
     })
 }
@@ -491,14 +516,23 @@ pub fn write_entries<W: Write>(
 }
 
 /// The manifest of a sample election of `opts`' shape, trustees and
-/// threshold, with the given organizer and credential authority keys. For
+/// threshold, with the given organizer and credential authority keys and
+/// the trustees' signing keys (`roster[i − 1]` for trustee `i`). For
 /// elections whose ceremony runs elsewhere (e.g. through `urna-trustee`):
 /// the trustees start from this manifest.
 pub fn sample_manifest(
     opts: &SampleOptions,
     organizer: &urna_crypto::PublicKey,
     authority: &urna_crypto::PublicKey,
+    roster: &[urna_crypto::PublicKey],
 ) -> anyhow::Result<Manifest> {
+    if roster.len() != opts.trustees as usize {
+        anyhow::bail!(
+            "{} trustees but {} signing keys in the roster",
+            opts.trustees,
+            roster.len()
+        );
+    }
     let manifest = Manifest {
         spec_version: urna_election::manifest::SPEC_VERSION.into(),
         election_id: "sample-election".into(),
@@ -509,9 +543,12 @@ pub fn sample_manifest(
         default_language: "en".into(),
         opens_at: 1_800_000_000,
         closes_at: 1_800_086_400,
-        trustees: (1..=opts.trustees)
-            .map(|i| TrusteeInfo {
-                name: format!("Trustee {i}"),
+        trustees: roster
+            .iter()
+            .enumerate()
+            .map(|(i, k)| TrusteeInfo {
+                name: format!("Trustee {}", i + 1),
+                signing_key: k.clone(),
             })
             .collect(),
         threshold: opts.threshold,

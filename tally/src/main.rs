@@ -127,8 +127,8 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Trustee { .. } => {
             eprintln!(
-                "The trustee tool is now `urna-trustee` (e.g. `urna-trustee init --manifest \
-                 election.json --index 2 --out trustee.key`); see docs/guides/trustee.md."
+                "The trustee tool is now `urna-trustee` (e.g. `urna-trustee init --out \
+                 trustee.key`); see docs/guides/trustee.md."
             );
             std::process::exit(2);
         }

@@ -16,7 +16,7 @@ use std::io::Read;
 use rayon::prelude::*;
 use urna_election::entry::{Entry, Phase};
 use urna_election::record::{Frame, RecordReader};
-use urna_election::rules::{Check, ProofCheck, Refusal, Rules, Stage};
+use urna_election::rules::{Admission, Check, ProofCheck, Refusal, Rules, Stage};
 use urna_election::{verify_ballots, ElectionResult, EncryptedBallot};
 
 use crate::report::{Report, Tracker};
@@ -185,11 +185,17 @@ impl Verifier {
         };
         match e {
             Entry::Manifest { .. } => self.t.fail(Check::R2, Some(idx), "a second manifest entry"),
-            Entry::Ceremony(bytes) => {
-                if let Err(r) = rules.ceremony(&bytes) {
-                    self.refuse(Some(idx), r);
-                }
-            }
+            Entry::Ceremony(bytes) => match rules.ceremony(&bytes) {
+                Ok(Admission::New) => {}
+                // spec/trustees.md §5.8 (N3): a board answers a repeat with
+                // the first copy's receipt and never appends it.
+                Ok(Admission::Repeat(_)) => self.t.fail(
+                    Check::R3,
+                    Some(idx),
+                    "the same ceremony message as an earlier entry",
+                ),
+                Err(r) => self.refuse(Some(idx), r),
+            },
             Entry::Credentials { list, signature } => {
                 match rules.credentials_list(&list, &signature) {
                     Ok(()) => self.t.pass(Check::R4),

@@ -5,8 +5,8 @@
 //! time, from files:
 //!
 //! ```text
-//! urna-trustee init    --manifest M.json --index I --out trustee.key   (secret, passphrase-protected)
-//! urna-trustee round1  --key trustee.key --messages DIR                (→ round1-trusteeI.msg, post it)
+//! urna-trustee init    --out trustee.key          (secret, passphrase-protected; prints the roster key)
+//! urna-trustee round1  --key trustee.key --manifest M.json --messages DIR   (→ round1-trusteeI.msg, post it)
 //! urna-trustee round2  … round4                                        (each once the previous round is complete)
 //! urna-trustee check   --manifest M.json --messages DIR                (anyone: who posted what, who is disqualified)
 //! urna-trustee decrypt --key trustee.key --record RECORD --out share.entry

@@ -23,11 +23,14 @@ final tally; fewer cannot, and nobody ever decrypts a single ballot.
 
 Steps, each in a fresh run of this tool, on your own computer:
 
-  1. urna-trustee init --manifest election.json --index 2 --out trustee.key
-     makes your secret key file, sealed with a passphrase you choose.
-  2. urna-trustee round1 --key trustee.key --messages posted/
+  1. urna-trustee init --out trustee.key
+     makes your secret key file, sealed with a passphrase you choose, and
+     prints your signing key: give it to the organizer, who puts it in the
+     election's trustee roster (only messages it signs count as yours).
+  2. urna-trustee round1 --key trustee.key --manifest election.json --messages posted/
      and post the file it writes; then round2, round3 and round4 the same way,
-     each once every trustee has posted the previous round.
+     each once every trustee has posted the previous round (the board refuses
+     a message of a round that is closed or not open yet).
   3. urna-trustee check --manifest election.json --messages posted/
      shows who has posted what, any complaint or disqualification, and the
      joint election key once the ceremony is complete.
@@ -51,22 +54,18 @@ const MESSAGES_HELP: &str =
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create your secret key file for the election (your keys for the key
-    /// ceremony), sealed with a passphrase.
+    /// Create your secret key file (your keys for the key ceremony),
+    /// sealed with a passphrase, and print the signing key for the roster.
     #[command(
-        long_about = "Create your secret key file for the election named by the manifest: \
-        your signing key, your encryption key and your secret polynomial for the key ceremony. \
-        The file is sealed with a passphrase (Argon2id + XChaCha20-Poly1305) and readable only \
-        by you; the secrets never leave your computer unencrypted. Your passphrase must have at \
-        least 10 characters; you will need it for every later step."
+        long_about = "Create your secret key file: your signing key and your encryption key \
+        for the key ceremony. The file is sealed with a passphrase (Argon2id + \
+        XChaCha20-Poly1305) and readable only by you; the secrets never leave your computer \
+        unencrypted. Your passphrase must have at least 10 characters; you will need it for \
+        every later step. The command prints your public signing key: the organizer writes it \
+        into the election's trustee roster, and round 1 then finds your place in the manifest \
+        by it and binds the key file to that election."
     )]
     Init {
-        /// The election manifest (JSON), as published by the organizer.
-        #[arg(long)]
-        manifest: std::path::PathBuf,
-        /// Your trustee number in the manifest (1 for the first trustee listed).
-        #[arg(long)]
-        index: u32,
         /// Where to write your key file.
         #[arg(long)]
         out: std::path::PathBuf,
@@ -176,6 +175,10 @@ struct RoundArgs {
     /// Your key file (from `urna-trustee init`).
     #[arg(long)]
     key: std::path::PathBuf,
+    /// The election manifest (JSON), as published by the organizer; its
+    /// trustee roster must list your signing key.
+    #[arg(long)]
+    manifest: std::path::PathBuf,
     #[arg(long, help = MESSAGES_HELP)]
     messages: std::path::PathBuf,
     /// Where to write your message for this round (default:
@@ -201,6 +204,7 @@ impl RoundArgs {
         urna_trustee::commands::RoundArgs {
             round,
             key: self.key,
+            manifest: self.manifest,
             messages: self.messages,
             out: self.out,
             force: self.force,
@@ -214,14 +218,10 @@ fn run(command: Command) -> anyhow::Result<()> {
     use urna_trustee::commands as cmd;
     match command {
         Command::Init {
-            manifest,
-            index,
             out,
             force,
             passphrase_file,
         } => cmd::init(&cmd::InitArgs {
-            manifest,
-            index,
             out,
             force,
             passphrase_file,

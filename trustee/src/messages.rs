@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use urna_crypto::dkg::{
     evaluate_ceremony, verify_ceremony, CeremonyMessage, CeremonyOutcome, CeremonyParams,
-    CeremonyRecord, Disqualification, Round1Message, Round2Message, Round3Message, Round4Message,
-    ThresholdKey,
+    CeremonyRecord, Disqualification, Roster, Round1Message, Round2Message, Round3Message,
+    Round4Message, ThresholdKey,
 };
 use urna_crypto::Error;
 use urna_election::entry::MAX_CEREMONY_MESSAGE;
@@ -375,7 +375,12 @@ fn judge<'a, M>(
 /// `allow_missing`, trustees that have not posted are taken to be absent
 /// for good (the organizer closed the round), and the results are computed
 /// without them.
-pub fn evaluate(params: &CeremonyParams, dir: &MessageDir, allow_missing: bool) -> CeremonyStatus {
+pub fn evaluate(
+    params: &CeremonyParams,
+    roster: &Roster,
+    dir: &MessageDir,
+    allow_missing: bool,
+) -> CeremonyStatus {
     let mut status = CeremonyStatus {
         params: *params,
         rounds: Vec::new(),
@@ -407,6 +412,14 @@ pub fn evaluate(params: &CeremonyParams, dir: &MessageDir, allow_missing: bool) 
                      (ERR_DKG_MESSAGE_INVALID)",
                     params.trustees()
                 ),
+            });
+            continue;
+        }
+        // spec/trustees.md §5.8 (N2): signed with the roster's key.
+        if let Err(e) = roster.attribute(params, &p.message) {
+            status.unattributable.push(Problem {
+                file: p.file.clone(),
+                reason: format!("{e} ({})", e.code()),
             });
             continue;
         }

@@ -132,14 +132,44 @@ fn options() -> SampleOptions {
     }
 }
 
-/// A manifest for 3 trustees, threshold 2; the roles' keys.
-fn election(dir: &Path) -> (urna_election::Manifest, SecretKey, SecretKey) {
+/// A manifest for 3 trustees, threshold 2, whose roster pins `roster`;
+/// the roles' keys.
+fn election(
+    dir: &Path,
+    roster: &[urna_crypto::PublicKey],
+) -> (urna_election::Manifest, SecretKey, SecretKey) {
     let organizer = SecretKey::generate(&mut OsRng);
     let authority = SecretKey::generate(&mut OsRng);
-    let manifest =
-        sample_manifest(&options(), &organizer.public_key(), &authority.public_key()).unwrap();
+    let manifest = sample_manifest(
+        &options(),
+        &organizer.public_key(),
+        &authority.public_key(),
+        roster,
+    )
+    .unwrap();
     std::fs::write(dir.join("manifest.json"), manifest.to_json()).unwrap();
     (manifest, organizer, authority)
+}
+
+/// `urna-trustee init` for each trustee in `present` (`trustee{i}.key`),
+/// then the election (`manifest.json`) whose roster pins their keys; the
+/// others of the 3 get keys nobody here holds.
+fn init_and_elect(dir: &Path, present: &[u8], pass: Pass<'_>) -> urna_election::Manifest {
+    let roster: Vec<urna_crypto::PublicKey> = (1..=3u8)
+        .map(|i| {
+            if !present.contains(&i) {
+                return SecretKey::generate(&mut OsRng).public_key();
+            }
+            let run = trustee(dir, &["init", "--out", &format!("trustee{i}.key")], pass).ok();
+            let key = run
+                .stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("Your signing key is "))
+                .expect("init prints the signing key");
+            urna_crypto::PublicKey::from_bytes(&hex::decode(key).unwrap()).unwrap()
+        })
+        .collect();
+    election(dir, &roster).0
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -154,6 +184,8 @@ fn round(dir: &Path, r: u8, i: u8, pass: Pass<'_>) -> Run {
             &format!("round{r}"),
             "--key",
             &format!("trustee{i}.key"),
+            "--manifest",
+            "manifest.json",
             "--messages",
             "posted",
             "--out",
@@ -167,32 +199,21 @@ fn round(dir: &Path, r: u8, i: u8, pass: Pass<'_>) -> Run {
 fn ceremony_and_decryption_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let (manifest, organizer, authority) = election(dir);
     std::fs::create_dir(dir.join("posted")).unwrap();
     let pass_file = dir.join("pass2.txt");
     std::fs::write(&pass_file, format!("{}\n", passphrase(2))).unwrap();
     let pass = |i: u8| pass_for(i, &pass_file);
 
-    // init ×3
+    // init ×3, before the manifest: each prints the key for the roster.
+    let mut roster = Vec::new();
     for i in 1..=3u8 {
-        let run = trustee(
-            dir,
-            &[
-                "init",
-                "--manifest",
-                "manifest.json",
-                "--index",
-                &i.to_string(),
-                "--out",
-                &format!("trustee{i}.key"),
-            ],
-            pass(i),
-        )
-        .ok();
-        assert!(run
+        let run = trustee(dir, &["init", "--out", &format!("trustee{i}.key")], pass(i)).ok();
+        let key = run
             .stdout
-            .contains(&format!("You are trustee {i}: Trustee {i}.")));
-        assert!(run.stdout.contains("Your signing key is "));
+            .lines()
+            .find_map(|l| l.strip_prefix("Your signing key is "))
+            .expect("init prints the signing key");
+        roster.push(urna_crypto::PublicKey::from_bytes(&hex::decode(key).unwrap()).unwrap());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -203,6 +224,7 @@ fn ceremony_and_decryption_through_the_cli() {
             assert_eq!(mode & 0o777, 0o600, "key file mode {mode:o}");
         }
     }
+    let (manifest, organizer, authority) = election(dir, &roster);
     let check = || {
         trustee(
             dir,
@@ -231,7 +253,15 @@ fn ceremony_and_decryption_through_the_cli() {
     // A second round-1 message would be equivocation: refused.
     trustee(
         dir,
-        &["round1", "--key", "trustee1.key", "--messages", "posted"],
+        &[
+            "round1",
+            "--key",
+            "trustee1.key",
+            "--manifest",
+            "manifest.json",
+            "--messages",
+            "posted",
+        ],
         pass(1),
     )
     .fails_with("already posted your round-1 message (round1-trustee1.msg)");
@@ -274,9 +304,9 @@ fn ceremony_and_decryption_through_the_cli() {
         let path = dir.join(format!("trustee{i}.key"));
         let bytes = std::fs::read(&path).unwrap();
         let header = KeyFileHeader::read(&path).unwrap();
-        assert!(header.has_key_share && header.index == i);
+        assert!(header.has_key_share && header.binding.map(|(_, j)| j) == Some(i));
         let kf = KeyFile::open(&path, &bytes, passphrase(i).as_bytes()).unwrap();
-        let state = kf.trustee().to_bytes();
+        let state = kf.trustee().unwrap().to_bytes();
         // 0x81 ‖ params (34) ‖ i ‖ s ‖ e ‖ a_0 ‖ a_1: every 32-byte secret.
         let secrets = &state[36..];
         assert_eq!(secrets.len(), 4 * 32);
@@ -459,44 +489,44 @@ fn ceremony_and_decryption_through_the_cli() {
 fn key_file_protection() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    election(dir);
     std::fs::create_dir(dir.join("posted")).unwrap();
-    let init = |pass: Pass<'_>, extra: &[&str]| {
-        let mut args = vec![
-            "init",
-            "--manifest",
-            "manifest.json",
-            "--index",
-            "2",
-            "--out",
-            "trustee2.key",
-        ];
-        args.extend_from_slice(extra);
-        trustee(dir, &args, pass)
+    let init = |pass: Pass<'_>, out: &str| trustee(dir, &["init", "--out", out], pass);
+    let key_of = |run: Run| {
+        let key = run
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("Your signing key is "))
+            .map(|k| hex::decode(k).unwrap())
+            .expect("init prints the signing key");
+        urna_crypto::PublicKey::from_bytes(&key).unwrap()
     };
 
-    init(Pass::Env("too short"), &[]).fails_with("at least 10 characters");
+    init(Pass::Env("too short"), "trustee2.key").fails_with("at least 10 characters");
     assert!(!dir.join("trustee2.key").exists());
+    let mine = key_of(init(Pass::Stdin("long enough passphrase"), "trustee2.key").ok());
+    let original = std::fs::read(dir.join("trustee2.key")).unwrap();
+    // Never overwritten by accident.
+    init(Pass::Env("another long passphrase"), "trustee2.key").fails_with("already exists");
+    assert_eq!(std::fs::read(dir.join("trustee2.key")).unwrap(), original);
+    // The roster pins trustee 2's key; another key file has no place in it.
+    let stranger = init(Pass::Env("long enough passphrase"), "stranger.key").ok();
+    assert_ne!(key_of(stranger), mine);
+    let other = || SecretKey::generate(&mut OsRng).public_key();
+    election(dir, &[other(), mine, other()]);
     trustee(
         dir,
         &[
-            "init",
+            "round1",
+            "--key",
+            "stranger.key",
             "--manifest",
             "manifest.json",
-            "--index",
-            "4",
-            "--out",
-            "x.key",
+            "--messages",
+            "posted",
         ],
         Pass::Env("long enough passphrase"),
     )
-    .fails_with("use a number from 1 to 3");
-
-    init(Pass::Stdin("long enough passphrase"), &[]).ok();
-    let original = std::fs::read(dir.join("trustee2.key")).unwrap();
-    // Never overwritten by accident.
-    init(Pass::Env("another long passphrase"), &[]).fails_with("already exists");
-    assert_eq!(std::fs::read(dir.join("trustee2.key")).unwrap(), original);
+    .fails_with("is not in this election's trustee roster");
 
     let round1 = |pass: Pass<'_>| {
         trustee(
@@ -505,6 +535,8 @@ fn key_file_protection() {
                 "round1",
                 "--key",
                 "trustee2.key",
+                "--manifest",
+                "manifest.json",
                 "--messages",
                 "posted",
                 "--out",
@@ -528,7 +560,12 @@ fn key_file_protection() {
     round1(Pass::Env("long enough passphrase")).fails_with("is not a trustee key file");
 
     std::fs::write(dir.join("trustee2.key"), &original).unwrap();
-    round1(Pass::Env("long enough passphrase")).ok();
+    let run = round1(Pass::Env("long enough passphrase")).ok();
+    assert!(
+        run.stdout.contains("Your key is trustee 2"),
+        "{}",
+        run.stdout
+    );
     assert!(dir.join("r1.msg").exists());
 }
 
@@ -553,25 +590,9 @@ fn a_message_of_another_election_is_named_and_blocks() {
     let other = dir.join("other");
     std::fs::create_dir_all(other.join("posted")).unwrap();
     std::fs::create_dir(dir.join("posted")).unwrap();
-    election(dir);
-    election(&other);
     let pass = Pass::Env("long enough passphrase");
-    for d in [dir, other.as_path()] {
-        trustee(
-            d,
-            &[
-                "init",
-                "--manifest",
-                "manifest.json",
-                "--index",
-                "1",
-                "--out",
-                "trustee1.key",
-            ],
-            pass,
-        )
-        .ok();
-    }
+    init_and_elect(dir, &[1], pass);
+    init_and_elect(&other, &[1], pass);
     round(&other, 1, 1, pass).ok();
     std::fs::copy(
         other.join("posted/round1-trustee1.msg"),
@@ -605,24 +626,10 @@ fn a_message_of_another_election_is_named_and_blocks() {
 fn an_absent_trustee_is_left_out_with_allow_missing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    election(dir);
     std::fs::create_dir(dir.join("posted")).unwrap();
     let pass = Pass::Env("long enough passphrase");
+    init_and_elect(dir, &[1, 2], pass);
     for i in 1..=2u8 {
-        trustee(
-            dir,
-            &[
-                "init",
-                "--manifest",
-                "manifest.json",
-                "--index",
-                &i.to_string(),
-                "--out",
-                &format!("trustee{i}.key"),
-            ],
-            pass,
-        )
-        .ok();
         round(dir, 1, i, pass).ok();
     }
     round(dir, 2, 1, pass).fails_with("waiting for round-1 messages from trustee 3");
@@ -633,6 +640,8 @@ fn an_absent_trustee_is_left_out_with_allow_missing() {
                 &format!("round{r}"),
                 "--key",
                 &format!("trustee{i}.key"),
+                "--manifest",
+                "manifest.json",
                 "--messages",
                 "posted",
                 "--out",

@@ -79,6 +79,7 @@ pub fn sample_election_with(
         closes_at: 1_800_086_400,
         trustees: vec![TrusteeInfo {
             name: "Trustee 1".into(),
+            signing_key: SecretKey::generate(&mut OsRng).public_key(),
         }],
         threshold: 1,
         organizer_key: organizer.public_key(),

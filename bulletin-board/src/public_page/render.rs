@@ -286,10 +286,12 @@ pub(crate) mod tests {
         let organizer = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
         let authority = urna_crypto::SecretKey::generate(&mut rand_core::OsRng);
         let opts = urna_sim::sample::SampleOptions::default();
+        let keys = urna_sim::sample::trustee_keys(opts.trustees, &mut rand_core::OsRng);
         let mut m = urna_sim::sample::sample_manifest(
             &opts,
             &organizer.public_key(),
             &authority.public_key(),
+            &urna_sim::sample::roster(&keys),
         )
         .unwrap();
         m.title = LocalizedText(

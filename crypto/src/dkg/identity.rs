@@ -41,6 +41,8 @@ pub const IDENTITY_KEYS_LEN: usize = 32 + 32 + 64 + 64;
 pub const IDENTITY_LEN: usize = 1 + IDENTITY_KEYS_LEN;
 
 const ROLE_SIGNING: &[u8] = b"signing";
+/// Version tag of [`TrusteeKeys::to_bytes`] (the ceremony state is `0x81`).
+const KEYS_TAG: u8 = 0x80;
 const ROLE_ENCRYPTION: &[u8] = b"encryption";
 
 /// A trustee's two secret keys for one ceremony. Wiped on drop (each
@@ -87,6 +89,12 @@ impl TrusteeKeys {
         })
     }
 
+    /// The public signing key `P = s·G`: what the trustee hands the
+    /// organizer for the manifest's roster (spec/trustees.md §5.8).
+    pub fn signing_key(&self) -> PublicKey {
+        self.signing.public_key()
+    }
+
     pub(crate) fn signing(&self) -> &SecretKey {
         &self.signing
     }
@@ -121,6 +129,29 @@ impl TrusteeKeys {
             signing_pop,
             encryption_pop,
         })
+    }
+
+    /// The secret keys alone, before any ceremony (a trustee's key file
+    /// before the manifest exists): `0x80 ‖ s ‖ e`. The caller must store
+    /// them safely and never post them.
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        let mut out = zeroize::Zeroizing::new(Vec::with_capacity(65));
+        out.push(KEYS_TAG);
+        self.write_secret(&mut out);
+        out
+    }
+
+    /// Decode [`TrusteeKeys::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        if r.u8("trustee keys tag")? != KEYS_TAG {
+            return Err(Error::Malformed {
+                field: "trustee keys tag",
+            });
+        }
+        let keys = Self::read_secret(&mut r)?;
+        r.finish("trustee keys")?;
+        Ok(keys)
     }
 
     /// `s ‖ e`; the caller must protect and wipe the bytes.

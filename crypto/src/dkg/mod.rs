@@ -31,13 +31,20 @@
 //! `trustee`. Purposes: `pop`, `coefficient-pok`, `message`,
 //! `complaint`.
 //!
+//! **Posting.** The manifest pins each trustee's signing key ([`Roster`]);
+//! a board admits a message only if it is attributed to its sender under
+//! that key and comes in turn ([`CeremonyLog::admit`], spec/trustees.md
+//! §5.8), so nobody without a trustee key can change the ceremony.
+//!
 //! **Who calls what.** A trustee: [`Trustee`] (`new`, `round1` … `round4`),
 //! then [`KeyShare::partial_decrypt`]. A board or auditor:
-//! [`verify_ceremony`] and [`ThresholdKey::verify_and_combine`].
+//! [`CeremonyLog::admit`] on each posted message, [`verify_ceremony`] on
+//! the admitted ones, and [`ThresholdKey::verify_and_combine`].
 
 mod ceremony;
 mod complaint;
 mod identity;
+mod intake;
 mod messages;
 mod params;
 mod polynomial;
@@ -52,6 +59,7 @@ pub use crate::error::Disqualification;
 pub use ceremony::{evaluate_ceremony, verify_ceremony, CeremonyOutcome, TRANSCRIPT_HASH_LABEL};
 pub use complaint::{Complaint, COMPLAINT_LABEL, COMPLAINT_LEN};
 pub use identity::{TrusteeIdentity, TrusteeKeys, IDENTITY_LEN};
+pub use intake::{Admission, CeremonyLog, Roster};
 pub use messages::{
     MessageBody, Round1Body, Round1Message, Round2Body, Round2Message, Round3Body, Round3Message,
     Round4Body, Round4Message, SignedMessage,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod encodings;
+mod intake;
 mod keys;
 mod misbehaviour;
 mod vectors;

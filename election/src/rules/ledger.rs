@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use urna_crypto::dkg::{
-    verify_ceremony, CeremonyMessage, CeremonyParams, CeremonyRecord, ThresholdKey,
+    verify_ceremony, Admission, CeremonyLog, CeremonyParams, Roster, ThresholdKey,
 };
 use urna_crypto::Signature;
 
@@ -54,9 +54,9 @@ struct Derived {
 pub struct Rules {
     manifest: Arc<Manifest>,
     manifest_hash: Hash32,
-    params: Option<CeremonyParams>,
     stage: Stage,
-    ceremony: Vec<Vec<u8>>,
+    /// `None` when the manifest's trustees admit no ceremony.
+    ceremony: Option<CeremonyLog>,
     ceremony_ended: bool,
     derived: Option<Derived>,
     keys: Option<ThresholdKey>,
@@ -82,19 +82,22 @@ impl Rules {
     /// on with a manifest that failed (R2).
     pub fn new(manifest: Manifest) -> Self {
         let manifest_hash = manifest.hash();
-        let params = CeremonyParams::new(
+        let ceremony = CeremonyParams::new(
             manifest_hash.0,
             manifest.trustee_count(),
             manifest.threshold,
         )
+        .and_then(|params| {
+            let keys = manifest.trustees.iter().map(|t| t.signing_key.clone());
+            Roster::new(&params, keys.collect()).map(|roster| CeremonyLog::new(params, roster))
+        })
         .ok();
         let counter = Counter::new(&manifest);
         Rules {
             manifest: Arc::new(manifest),
             manifest_hash,
-            params,
             stage: Stage::Setup,
-            ceremony: Vec::new(),
+            ceremony,
             ceremony_ended: false,
             derived: None,
             keys: None,
@@ -159,55 +162,46 @@ impl Rules {
         self.codes.get(code).copied()
     }
 
-    /// (R3), (O2): a ceremony message, while the run is open. Checks that
-    /// it decodes, names this election and a trustee index of the
-    /// manifest; the messages are verified as a whole when the run ends.
-    pub fn ceremony(&mut self, message: &[u8]) -> Result<(), Refusal> {
+    /// (R3), (O2): a ceremony message, while the run is open, admitted by
+    /// the ceremony's posting rules (spec/trustees.md §5.8 (N1)–(N7)):
+    /// attributed to its sender under the manifest's roster, one message
+    /// per trustee and round, in turn. Returns [`Admission::Repeat`] for a repeat of a
+    /// message already in (nothing changes; a board answers with the first
+    /// copy's receipt). The messages are verified as a whole when the run
+    /// ends.
+    pub fn ceremony(&mut self, message: &[u8]) -> Result<Admission, Refusal> {
         if self.stage != Stage::Setup || self.ceremony_ended {
             return Err(Refusal::lifecycle(
                 Check::R3,
                 "the trustee ceremony has ended; no more ceremony messages",
             ));
         }
-        let Some(params) = &self.params else {
+        let Some(log) = &mut self.ceremony else {
             return Err(Refusal::new(
                 Check::R3,
                 "ERR_INVALID",
                 "the manifest's trustees and threshold admit no ceremony",
             ));
         };
-        let m = CeremonyMessage::from_bytes(message)
-            .map_err(|e| Refusal::crypto(Check::R3, "trustee ceremony", &e))?;
-        let (election_id, sender) = match &m {
-            CeremonyMessage::Round1(r) => (*r.election_id(), r.sender()),
-            CeremonyMessage::Round2(r) => (*r.election_id(), r.sender()),
-            CeremonyMessage::Round3(r) => (*r.election_id(), r.sender()),
-            CeremonyMessage::Round4(r) => (*r.election_id(), r.sender()),
-        };
-        if election_id != self.manifest_hash.0 {
-            return Err(Refusal::new(
-                Check::R3,
-                "ERR_WRONG_ELECTION",
-                "the ceremony message names another election (its election id is not this manifest's hash)",
-            ));
-        }
-        params
-            .check_index(sender)
-            .map_err(|e| Refusal::crypto(Check::R3, "trustee ceremony", &e))?;
-        self.ceremony.push(message.to_vec());
-        Ok(())
+        log.admit(message)
+            .map_err(|e| Refusal::crypto(Check::R3, "trustee ceremony", &e))
+    }
+
+    /// The message count of the ceremony so far.
+    fn ceremony_len(&self) -> usize {
+        self.ceremony.as_ref().map_or(0, |c| c.messages().len())
     }
 
     /// The keys the run gives if it ended now (`None` while no message
     /// was posted). Cached per number of messages.
     fn derive(&mut self) -> Result<Option<ThresholdKey>, Refusal> {
-        if self.ceremony_ended || self.ceremony.is_empty() {
+        if self.ceremony_ended || self.ceremony_len() == 0 {
             return Ok(self.keys.clone());
         }
-        if self.derived.as_ref().map(|d| d.messages) != Some(self.ceremony.len()) {
+        if self.derived.as_ref().map(|d| d.messages) != Some(self.ceremony_len()) {
             let outcome = self.verify_run();
             self.derived = Some(Derived {
-                messages: self.ceremony.len(),
+                messages: self.ceremony_len(),
                 outcome,
             });
         }
@@ -218,17 +212,11 @@ impl Rules {
     }
 
     fn verify_run(&self) -> Result<ThresholdKey, Refusal> {
-        let params = self
-            .params
+        let log = self
+            .ceremony
             .as_ref()
             .ok_or_else(|| Refusal::new(Check::R3, "ERR_INVALID", "no ceremony parameters"))?;
-        let mut record = CeremonyRecord::new();
-        for (i, m) in self.ceremony.iter().enumerate() {
-            let msg = CeremonyMessage::from_bytes(m)
-                .map_err(|e| Refusal::crypto(Check::R3, &format!("ceremony message {i}"), &e))?;
-            record.push(msg);
-        }
-        verify_ceremony(params, &record)
+        verify_ceremony(log.params(), log.record())
             .map(|o| o.key().clone())
             .map_err(|e| Refusal::crypto(Check::R3, "trustee ceremony", &e))
     }
@@ -236,7 +224,7 @@ impl Rules {
     /// A non-ceremony entry was accepted: the run (if any message was
     /// posted) ends with `keys`.
     fn end_run(&mut self, keys: Option<ThresholdKey>) {
-        if !self.ceremony.is_empty() && !self.ceremony_ended {
+        if self.ceremony_len() > 0 && !self.ceremony_ended {
             self.ceremony_ended = true;
             self.keys = keys;
             self.derived = None;
@@ -247,7 +235,7 @@ impl Rules {
     /// end the run now. On failure the run is abandoned (no keys), so the
     /// cause is reported once.
     pub fn end_ceremony(&mut self) -> Result<(), Refusal> {
-        if self.ceremony_ended || self.ceremony.is_empty() {
+        if self.ceremony_ended || self.ceremony_len() == 0 {
             return Ok(());
         }
         match self.derive() {
@@ -265,7 +253,7 @@ impl Rules {
 
     /// The messages of the current (or ended) run.
     pub fn ceremony_messages(&self) -> usize {
-        self.ceremony.len()
+        self.ceremony_len()
     }
 
     fn context(

@@ -26,6 +26,7 @@ mod tally;
 pub use check::Check;
 pub use ledger::{BallotKind, ProofCheck, Rules};
 pub use tally::{check_tally_bound, Totals};
+pub use urna_crypto::dkg::Admission;
 
 /// Voting stage (`spec/record.md` §6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use rand_core::OsRng;
-use urna_crypto::dkg::{CeremonyMessage, Trustee};
+use urna_crypto::dkg::{CeremonyMessage, TrusteeKeys};
 
 use urna_keyfile::files::{self, Mode};
 use urna_keyfile::passphrase::{self, Purpose};
@@ -19,10 +19,6 @@ use super::*;
 /// Arguments of [`init`].
 #[derive(Clone, Debug)]
 pub struct InitArgs {
-    /// The election manifest (JSON).
-    pub manifest: PathBuf,
-    /// This trustee's index, `1..=n`.
-    pub index: u32,
     /// Where to write the key file.
     pub out: PathBuf,
     /// Replace an existing file.
@@ -31,29 +27,11 @@ pub struct InitArgs {
     pub passphrase_file: Option<PathBuf>,
 }
 
-/// `urna-trustee init`: new secret keys and polynomial for the ceremony
-/// the manifest names, sealed under a passphrase (spec/trustees.md §6
-/// (R1), §16 (KF1)–(KF7)).
+/// `urna-trustee init`: new secret identity keys, sealed under a
+/// passphrase (spec/trustees.md §16 (KF1)–(KF7)), before the manifest
+/// exists. Prints the signing key the organizer pins in the manifest's
+/// roster (spec/trustees.md §5.8); round 1 binds the file to the election.
 pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
-    let (manifest, params) = load_manifest(&args.manifest)?;
-    describe_election(&manifest, &params);
-    let index = u8::try_from(args.index)
-        .ok()
-        .filter(|i| params.check_index(*i).is_ok())
-        .ok_or_else(|| TrusteeError::BadInput {
-            path: args.manifest.clone(),
-            reason: format!(
-                "--index {} is not a trustee of this election: use a number from 1 to {}",
-                args.index,
-                params.trustees()
-            ),
-        })?;
-    let name = manifest
-        .trustees
-        .get(usize::from(index) - 1)
-        .map(|t| t.name.as_str())
-        .unwrap_or("");
-    println!("You are trustee {index}: {name}.");
     files::check_absent(&args.out, args.force, KEY_EXISTS)?;
 
     let pass = passphrase::read(
@@ -73,14 +51,9 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
          (Argon2id, {} KiB of memory; this takes a moment)…",
         kdf.m_kib
     );
-    let trustee = Trustee::new(&params, index, &mut OsRng)
-        .map_err(|e| TrusteeError::ceremony("cannot create the trustee keys", e))?;
-    let signing_key = trustee
-        .identity(&mut OsRng)
-        .map_err(|e| TrusteeError::ceremony("cannot create the trustee keys", e))?
-        .signing_key()
-        .to_bytes();
-    let kf = KeyFile::create(trustee, pass.as_bytes(), kdf, &mut OsRng)?;
+    let keys = TrusteeKeys::generate(&mut OsRng);
+    let signing_key = keys.signing_key().to_bytes();
+    let kf = KeyFile::create_unbound(keys, pass.as_bytes(), kdf, &mut OsRng)?;
     drop(pass);
     let sealed = kf.seal(&mut OsRng)?;
     files::write_atomic(&args.out, &sealed, Mode::Secret, args.force, KEY_EXISTS)?;
@@ -89,7 +62,8 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     println!("Your signing key is {}", hex::encode(signing_key));
     println!(
         "Give it to the organizer over a channel you both trust (in person, or read out on a \
-         call): it lets everyone check that the messages of trustee {index} are really yours."
+         call). The organizer writes it into the election's trustee roster: the board and every \
+         auditor then accept ceremony messages under your name only if this key signed them."
     );
     println!(
         "Keep the key file and remember the passphrase until the election is decrypted; never \
@@ -97,7 +71,9 @@ pub fn init(args: &InitArgs) -> Result<(), TrusteeError> {
     );
     println!();
     println!(
-        "Next: urna-trustee round1 --key {} --messages <folder of posted messages>",
+        "Next, once the organizer sends you the election's manifest (check that it lists your \
+         key): urna-trustee round1 --key {} --manifest manifest.json --messages <folder of \
+         posted messages>",
         args.out.display()
     );
     Ok(())
@@ -110,6 +86,8 @@ pub struct RoundArgs {
     pub round: u8,
     /// The key file.
     pub key: PathBuf,
+    /// The election manifest (JSON): its roster names this trustee's key.
+    pub manifest: PathBuf,
     /// The folder of posted messages.
     pub messages: PathBuf,
     /// Where to write this trustee's message (default: `roundR-trusteeI.msg`).
@@ -192,21 +170,74 @@ pub(super) fn check_previous_rounds(
     Ok(())
 }
 
+/// This trustee's index in the manifest's roster. An unbound key file
+/// (fresh from `init`) is bound to the election at round 1 and saved; a
+/// bound one must be this election's and stand at its roster index.
+fn bind_key_file(
+    args: &RoundArgs,
+    kf: &mut KeyFile,
+    header: &KeyFileHeader,
+    params: &urna_crypto::dkg::CeremonyParams,
+    roster: &urna_crypto::dkg::Roster,
+) -> Result<u8, TrusteeError> {
+    let bad = |reason: String| TrusteeError::BadInput {
+        path: args.key.clone(),
+        reason,
+    };
+    let me = roster.index_of(&kf.signing_key()).ok_or_else(|| {
+        bad(format!(
+            "your signing key {} is not in this election's trustee roster: ask the organizer \
+             to put it in the manifest (or use the key file whose key is there)",
+            hex::encode(kf.signing_key().to_bytes())
+        ))
+    })?;
+    match &header.binding {
+        Some((p, i)) if p == params && *i == me => return Ok(me),
+        Some(_) => {
+            return Err(bad(
+                "this key file already took part in another election's ceremony: make a new \
+                 key file with `urna-trustee init` for each election"
+                    .into(),
+            ))
+        }
+        None if args.round != 1 => {
+            return Err(bad(format!(
+                "this key file has not run round 1 yet: run `urna-trustee round1` first, not \
+                 round {}",
+                args.round
+            )))
+        }
+        None => {}
+    }
+    kf.bind(params, me, &mut OsRng)?;
+    let sealed = kf.seal(&mut OsRng)?;
+    files::write_atomic(&args.key, &sealed, Mode::Secret, true, KEY_EXISTS)?;
+    println!(
+        "Your key is trustee {me} of this election's roster ({}); the key file now belongs to \
+         this election.",
+        hex::encode(params.election_id())
+    );
+    Ok(me)
+}
+
 /// `urna-trustee round1` … `round4`: run one round from the messages
 /// posted so far, write this trustee's message; round 4 also stores the
 /// key share in the key file. Returns the message file written.
 pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
     let r = args.round;
+    let (manifest, params) = load_manifest(&args.manifest)?;
+    let roster = load_roster(&args.manifest, &manifest, &params)?;
     let header = KeyFileHeader::read(&args.key)?;
     describe_key(&header);
-    let (params, me) = (header.params, header.index);
+    let mut kf = unlock(&args.key, args.passphrase_file.as_deref())?;
+    let me = bind_key_file(args, &mut kf, &header, &params, &roster)?;
     let dir = MessageDir::read(&args.messages)?;
     println!(
         "Read {} message(s) from {}.",
         dir.posted.len(),
         dir.path.display()
     );
-    let status = messages::evaluate(&params, &dir, args.allow_missing);
+    let status = messages::evaluate(&params, &roster, &dir, args.allow_missing);
     print_warnings(&status);
     if !status.unattributable.is_empty() {
         return Err(TrusteeError::Unattributable {
@@ -241,15 +272,9 @@ pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
         .unwrap_or_else(|| PathBuf::from(message_file_name(r, me)));
     files::check_absent(&out, args.force, MESSAGE_EXISTS)?;
 
-    let mut kf = unlock(&args.key, args.passphrase_file.as_deref())?;
     // A round-1 message under our index that this key did not make: an
     // old key file, or an impostor (spec/trustees.md §1.2).
-    let ours = kf
-        .trustee()
-        .identity(&mut OsRng)
-        .map_err(|e| TrusteeError::ceremony("cannot read the key file", e))?
-        .signing_key()
-        .clone();
+    let ours = kf.signing_key();
     for p in &dir.posted {
         if let CeremonyMessage::Round1(m) = &p.message {
             if m.sender() == me && m.identity().signing_key() != &ours {
@@ -281,7 +306,7 @@ pub fn round(args: &RoundArgs) -> Result<PathBuf, TrusteeError> {
 
     println!("Running round {r} ({})…", round_title(r));
     let fail = |e| TrusteeError::ceremony(format!("round {r} failed for trustee {me}"), e);
-    let trustee = kf.trustee().clone();
+    let trustee = kf.trustee().ok_or(TrusteeError::NoKeyShare)?.clone();
     let message = match r {
         1 => CeremonyMessage::Round1(trustee.round1(&mut OsRng).map_err(fail)?),
         2 => CeremonyMessage::Round2(trustee.round2(&status.record, &mut OsRng).map_err(fail)?),
@@ -382,7 +407,8 @@ pub fn check(args: &CheckArgs) -> Result<CheckResult, TrusteeError> {
             String::new()
         }
     );
-    let status = messages::evaluate(&params, &dir, args.allow_missing);
+    let roster = load_roster(&args.manifest, &manifest, &params)?;
+    let status = messages::evaluate(&params, &roster, &dir, args.allow_missing);
     let mut problem = false;
     // The trustees' names from the manifest, shortened to keep the columns.
     let name = |j: u8| -> String {

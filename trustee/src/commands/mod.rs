@@ -8,7 +8,7 @@ mod decrypt;
 
 use std::path::Path;
 
-use urna_crypto::dkg::{CeremonyMessage, CeremonyParams};
+use urna_crypto::dkg::{CeremonyMessage, CeremonyParams, Roster};
 use urna_election::{Entry, Manifest};
 
 use urna_keyfile::files::{self, Mode};
@@ -64,6 +64,20 @@ pub fn load_manifest(path: &Path) -> Result<(Manifest, CeremonyParams), TrusteeE
     Ok((manifest, params))
 }
 
+/// The manifest's trustee roster: the signing key of each trustee
+/// (spec/trustees.md §5.8).
+pub fn load_roster(
+    path: &Path,
+    manifest: &Manifest,
+    params: &CeremonyParams,
+) -> Result<Roster, TrusteeError> {
+    let keys = manifest.trustees.iter().map(|t| t.signing_key.clone());
+    Roster::new(params, keys.collect()).map_err(|e| TrusteeError::BadInput {
+        path: path.to_path_buf(),
+        reason: format!("the manifest's trustee roster: {e}"),
+    })
+}
+
 pub(super) fn describe_election(manifest: &Manifest, params: &CeremonyParams) {
     let title = manifest
         .title
@@ -84,13 +98,16 @@ pub(super) fn describe_election(manifest: &Manifest, params: &CeremonyParams) {
 }
 
 pub(super) fn describe_key(h: &KeyFileHeader) {
-    println!(
-        "Trustee {} of {} (any {} can decrypt), election {}",
-        h.index,
-        h.params.trustees(),
-        h.params.threshold(),
-        hex::encode(h.params.election_id())
-    );
+    match &h.binding {
+        Some((params, index)) => println!(
+            "Trustee {} of {} (any {} can decrypt), election {}",
+            index,
+            params.trustees(),
+            params.threshold(),
+            hex::encode(params.election_id())
+        ),
+        None => println!("A trustee key file not yet used in any election."),
+    }
 }
 
 /// Read the passphrase and unlock the key file.

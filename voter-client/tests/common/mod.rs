@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use rand_core::OsRng;
-use urna_crypto::dkg::{CeremonyMessage, CeremonyRecord, Trustee};
+use urna_crypto::dkg::{CeremonyMessage, CeremonyRecord, Trustee, TrusteeKeys};
 use urna_crypto::SecretKey;
 use urna_election::entry::{sign_credentials, sign_manifest, StateChange};
 use urna_election::{
@@ -12,12 +12,18 @@ use urna_election::{
 use voter_client::election::bundle_fingerprint;
 use voter_client::{Credential, ElectionBundle};
 
-pub fn ceremony(manifest: &Manifest) -> (Vec<CeremonyMessage>, urna_crypto::PublicKey) {
+/// The real ceremony of `manifest`, trustee `i` holding `keys[i − 1]`
+/// (the keys its roster pins).
+pub fn ceremony(
+    manifest: &Manifest,
+    keys: &[TrusteeKeys],
+) -> (Vec<CeremonyMessage>, urna_crypto::PublicKey) {
     let params = tally::ceremony::params(manifest).unwrap();
     let rng = &mut OsRng;
     let trustees: Vec<Trustee> = params
         .indices()
-        .map(|i| Trustee::new(&params, i, rng).unwrap())
+        .zip(keys)
+        .map(|(i, k)| Trustee::with_keys(&params, i, k.clone(), rng).unwrap())
         .collect();
     let mut record = CeremonyRecord::new();
     let mut posted = Vec::new();
@@ -75,6 +81,8 @@ impl Setup {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
+        let trustee_keys: Vec<TrusteeKeys> =
+            (0..3).map(|_| TrusteeKeys::generate(&mut OsRng)).collect();
         let manifest = Manifest {
             spec_version: "urna/v1".into(),
             election_id: election_id.into(),
@@ -83,9 +91,12 @@ impl Setup {
             default_language: "en".into(),
             opens_at: now - 60,
             closes_at: now + 86_400,
-            trustees: (1..=3)
-                .map(|i| TrusteeInfo {
-                    name: format!("T{i}"),
+            trustees: trustee_keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| TrusteeInfo {
+                    name: format!("T{}", i + 1),
+                    signing_key: k.signing_key(),
                 })
                 .collect(),
             threshold: 2,
@@ -109,7 +120,7 @@ impl Setup {
         .unwrap();
         let manifest_entry = sign_manifest(manifest.clone(), &organizer, &mut OsRng).unwrap();
         let credentials_entry = sign_credentials(list, &manifest.hash(), &authority, &mut OsRng);
-        let (ceremony, key) = ceremony(&manifest);
+        let (ceremony, key) = ceremony(&manifest, &trustee_keys);
         let bundle = ElectionBundle::new(&manifest_entry, &credentials_entry, &key, None);
         let fingerprint = bundle_fingerprint(&bundle).unwrap();
         Setup {
