@@ -354,9 +354,7 @@ impl Sequencer {
                     continue;
                 };
                 if m.ctx().is_none()
-                    || m.shared
-                        .code(&crate::machine::tracking_code_of_entry(&it.bytes))
-                        .is_some()
+                    || m.shared.code(&b.tracking_code().0 .0).is_some()
                 {
                     continue;
                 }

@@ -9,7 +9,9 @@ use std::process::Command;
 
 use urna_election::{Entry, Phase};
 use voter_client::http::HttpBoard;
-use voter_client::{BallotDraft, BoardApi, CastReceipt, Election, ExpectedFingerprint};
+use voter_client::{
+    AuditedBallot, BallotDraft, BoardApi, CastReceipt, Election, ExpectedFingerprint,
+};
 
 struct Board {
     rt: tokio::runtime::Runtime,
@@ -105,12 +107,20 @@ fn voting_through_a_real_board() {
     d.set(0, 0, 1).unwrap();
     d.set(0, 3, 1).unwrap();
     let choices = d.choices().to_vec();
-    let (audited, d) = d.seal().unwrap().audit();
+    let sealed = d.seal().unwrap();
+    // What the device still holds; the audit publishes none of it.
+    let full = sealed.ballot().clone();
+    let (audited, d) = sealed.audit();
     assert!(audited.shows(&choices));
     audited.verify().unwrap();
     let posted = audited.post(&http).unwrap();
     assert_eq!(posted.kind, "spoiled");
-    let spoiled_as_ballot = Entry::Ballot(audited.spoiled().ballot.clone()).to_bytes();
+    // The second device: from the short code the first one showed.
+    let short = audited.tracking_code().short();
+    let found = AuditedBallot::find(&http, &election, &short.to_lowercase()).unwrap();
+    assert_eq!(found.values(), choices);
+    assert!(found.request().is_none());
+    let spoiled_as_ballot = Entry::Ballot(full).to_bytes();
     let e = http
         .submit_ballot("loopback", &spoiled_as_ballot)
         .unwrap_err();
