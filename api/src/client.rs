@@ -313,7 +313,7 @@ impl BoardClient {
     }
 
     /// Post an audited-ballot entry with the credential's request
-    /// (`spec/api.md` §5.7); the board's receipt, not yet checked.
+    /// (`spec/api.md` §5.6); the board's receipt, not yet checked.
     pub fn post_audit(
         &self,
         election: &str,

@@ -144,7 +144,7 @@ pub struct EntryBody {
     pub entry: String,
 }
 
-/// The body of `POST /api/elections/{id}/spoiled` (`spec/api.md` §5.7):
+/// The body of `POST /api/elections/{id}/spoiled` (`spec/api.md` §5.6):
 /// the audited-ballot entry, which names no credential and is all the
 /// board logs, and the credential's request, which the board checks and
 /// charges against that credential's audit quota but never publishes.

@@ -1,10 +1,10 @@
-//! The per-credential audit quota (`spec/api.md` §5.7, docs/attacks.md
-//! F18): each listed credential may have at most `max` audits published
+//! The per-credential audit quota (`spec/api.md` §5.6, docs/attacks.md
+//! F20): each listed credential may have at most `max` audits published
 //! per election. Audited entries name no credential, so the log cannot
 //! count them; the board counts the requests it verified, in memory.
 //!
 //! The count is charged only after the request's signature verified
-//! (F19: nobody can spend another voter's quota), and it is never
+//! (F21: nobody can spend another voter's quota), and it is never
 //! written anywhere: the database holds no link between a credential and
 //! an audit. A restart therefore resets the counts; the bound is `max`
 //! per credential per run of the board.
@@ -57,7 +57,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn f18_the_quota_is_per_credential_and_per_election() {
+    fn f20_the_quota_is_per_credential_and_per_election() {
         let q = AuditQuota::new(2);
         q.charge("e", [1; 32]).unwrap();
         q.charge("e", [1; 32]).unwrap();

@@ -83,7 +83,7 @@ pub struct Config {
     )]
     pub max_elections_per_organizer: usize,
     /// Audits (Benaloh challenges) one credential may publish per
-    /// election (`spec/api.md` §5.7; docs/attacks.md F18).
+    /// election (`spec/api.md` §5.6; docs/attacks.md F20).
     #[arg(
         long,
         env = "URNA_BOARD_MAX_AUDITS_PER_CREDENTIAL",

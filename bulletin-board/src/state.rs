@@ -30,7 +30,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-credential ballot limit.
     pub limiter: RateLimiter,
-    /// Per-credential audit quota (`spec/api.md` §5.7).
+    /// Per-credential audit quota (`spec/api.md` §5.6).
     pub audits: AuditQuota,
     /// Who may create elections, and how many (`spec/api.md` §5.1).
     pub creation: CreationPolicy,

@@ -1,6 +1,6 @@
 //! Audited ballots that cannot be tied to a credential (spec/record.md
 //! §5.5, §6.1 tag 6), and the credential's request that asks a board to
-//! publish one (`spec/api.md` §5.7).
+//! publish one (`spec/api.md` §5.6).
 //!
 //! The device seals a full ballot and shows its tracking code (H5)
 //! `H("urna/v1/tracking-code", H_c ‖ H_b)`. An audit publishes only what
@@ -227,7 +227,7 @@ fn request_transcript() -> merlin::Transcript {
 /// `"urna/v1/audit-request"` (no ballot or action signature verifies on
 /// it). The board checks it against the credential list and charges that
 /// credential's audit quota, so audits cannot flood the board and nobody
-/// can spend another voter's quota (docs/attacks.md F18, F19).
+/// can spend another voter's quota (docs/attacks.md F20, F21).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditRequest {
     /// The credential that asks.

@@ -312,7 +312,7 @@ impl AuditedBallot {
         }
     }
 
-    /// The second device's check (`spec/client.md` §4.4): find on the
+    /// The second device's check (`spec/client.md` §4.5): find on the
     /// board the audit whose tracking code is `code` (the full 64 hex
     /// digits or the short form the first device showed) and check it.
     /// Returns the audit; [`AuditedBallot::verify`] then shows its values.
@@ -351,7 +351,7 @@ impl AuditedBallot {
     }
 
     /// The credential's request that goes with the entry (`spec/api.md`
-    /// §5.7); `None` for an audit read from a board.
+    /// §5.6); `None` for an audit read from a board.
     pub fn request(&self) -> Option<&AuditRequest> {
         self.request.as_ref()
     }

@@ -28,7 +28,7 @@ pub trait BoardApi {
     /// Submit a cast ballot entry (tag 5).
     fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt>;
     /// Submit an audited (spoiled) ballot entry (tag 6) with the
-    /// credential's request (`spec/api.md` §5.7), which the board checks
+    /// credential's request (`spec/api.md` §5.6), which the board checks
     /// and charges but never logs.
     fn submit_spoiled(
         &self,

@@ -146,7 +146,7 @@ impl State {
         let (code, kind) = match (&parsed, audit) {
             (Entry::Ballot(b), None) => (b.tracking_code(), "ballot"),
             (Entry::Spoiled(sp), Some(req)) => {
-                // The board's request checks (spec/api.md §5.7): a listed
+                // The board's request checks (spec/api.md §5.6): a listed
                 // credential that signed this tracking code.
                 let code = sp.tracking_code();
                 if self.ctx.credentials().weight(&req.credential).is_none() {

@@ -248,7 +248,7 @@ impl WasmAudit {
         hex::encode(self.audited.entry_bytes())
     }
 
-    /// The body to post to `…/spoiled` (`spec/api.md` §5.7): the entry,
+    /// The body to post to `…/spoiled` (`spec/api.md` §5.6): the entry,
     /// and the credential's request, which the board checks and charges
     /// but never publishes.
     #[wasm_bindgen(js_name = requestJson)]

@@ -214,7 +214,7 @@ pub(super) async fn post_close(
 ///
 /// The body is the audit entry — ciphertexts, openings and `H_b`, no
 /// credential — with the credential's key and its signature over the
-/// tracking code (`spec/api.md` §5.7). Checked in this order: the entry
+/// tracking code (`spec/api.md` §5.6). Checked in this order: the entry
 /// decodes; the same audit again gets its receipt, charging nothing; the
 /// credential is listed, its signature verifies, and only then is its
 /// audit quota charged (`429 ERR_QUOTA_EXCEEDED` when spent); then (R9)
@@ -255,7 +255,7 @@ pub(super) async fn post_spoiled(
     if ctx.credentials().weight(&request.credential).is_none() {
         return Err(urna_election::ElectionError::CredentialUnknown.into());
     }
-    // F19: the signature before the quota, so only a credential's holder
+    // F21: the signature before the quota, so only a credential's holder
     // spends its audits.
     request.verify(&code)?;
     st.audits.charge(&shared.id, request.credential.to_bytes())?;

@@ -256,7 +256,7 @@ pub struct TestBoard {
     pub addr: std::net::SocketAddr,
     pub public: urna_log::BoardPublicKey,
     /// Credentials that sign the request of every audit posted with
-    /// [`TestBoard::post_entry`] (`spec/api.md` §5.7), chosen by the
+    /// [`TestBoard::post_entry`] (`spec/api.md` §5.6), chosen by the
     /// audit's tracking code; none: audits go without a request.
     pub auditors: std::sync::Mutex<Vec<urna_crypto::SecretKey>>,
 }
@@ -369,7 +369,7 @@ impl TestBoard {
     }
 }
 
-/// The body of an audit (`spec/api.md` §5.7) whose request is signed by
+/// The body of an audit (`spec/api.md` §5.6) whose request is signed by
 /// the voter the tracking code picks; `None` for any other entry, or
 /// without voters.
 pub fn audit_body(voters: &[urna_crypto::SecretKey], entry: &[u8]) -> Option<Vec<u8>> {

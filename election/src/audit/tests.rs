@@ -169,7 +169,7 @@ fn a1_openings_of_values_the_contest_forbids_fail() {
 }
 
 #[test]
-fn f19_the_audit_request_verifies_only_for_its_code_and_credential() {
+fn f21_the_audit_request_verifies_only_for_its_code_and_credential() {
     let (ctx, voter) = setup();
     let (ballot, audit) = sealed(&ctx, &voter);
     let code = audit.tracking_code();

@@ -128,7 +128,7 @@ enum Command {
     },
     /// On any device: find the audit another device posted, by the tracking
     /// code it showed, and show what that ballot encrypts (the audit names
-    /// no credential; `spec/client.md` §4.4).
+    /// no credential; `spec/client.md` §4.5).
     CheckAudit {
         #[command(flatten)]
         election: ElectionArgs,
