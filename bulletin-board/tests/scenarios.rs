@@ -34,7 +34,6 @@ async fn happy_path_record_verifies(backend: Backend) {
         return;
     };
     let s = sample();
-    b.audit_as(&s.secrets.voters);
     // Every entry of the sample election, in order, through the API.
     post_all(&b, &s.id, &s.entries, 0).await;
     let info = b.get(&format!("/api/elections/{}", s.id)).await.json();
@@ -162,7 +161,6 @@ async fn g03_spoiled_ballot_can_never_be_cast(backend: Backend) {
     };
     let s = sample();
     post_all(&b, &s.id, s.setup(), 0).await;
-    b.audit_as(&s.secrets.voters);
     let (ballot, opening) = s.encrypt(2, 0, 20);
     let spoiled = Entry::Spoiled(SpoiledBallot::of(&ballot, opening)).to_bytes();
     let r = b.post_entry(&s.id, &spoiled).await.receipt();

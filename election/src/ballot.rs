@@ -110,7 +110,7 @@ fn signature_transcript() -> Transcript {
     Transcript::new(b"urna/v1/ballot-signature")
 }
 
-/// A ballot's tracking code (spec/record.md §5.4 (H5)):
+/// A ballot's tracking code (spec/record.md §2.3 (H5)):
 ///
 /// ```text
 /// H_c  = H("urna/v1/ballot-ciphertexts", fingerprint ‖ BE32(nc) ‖ (BE32(n) ‖ ciphertextⁿ)^nc)

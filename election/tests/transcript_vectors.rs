@@ -216,7 +216,7 @@ fn check_action(a: &Value, s: &Value, entry: &[u8]) -> Result<(), String> {
     r.map_err(|e| e.to_string())
 }
 
-/// spec/record.md §5.4 (H5), §5.5, §6.1 tag 6 and (A3), from the Python
+/// spec/record.md §2.3 (H5), §5.5, §6.1 tag 6 and (A3), from the Python
 /// implementation: the entry decodes and re-encodes byte for byte, its
 /// openings open under K, the tracking code recomputed from it is the
 /// vector's, and the audit request verifies for that code only.

@@ -187,6 +187,30 @@ fn voting_through_a_real_board() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("still included"));
 
+    // The second device's check from the command line: by the short
+    // tracking code the first device showed, the audit and its choices.
+    let election_file = dir.path().join("election.json");
+    std::fs::write(&election_file, bundle.to_json()).unwrap();
+    let fp = s.fingerprint.to_hex();
+    let check_audit = |code: &str| {
+        Command::new(exe)
+            .args(["check-audit", "--election"])
+            .arg(&election_file)
+            .args(["--fingerprint", &fp, "--board", &board.base, "--code", code])
+            .output()
+            .unwrap()
+    };
+    let out = check_audit(&short);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("council = option-1 : 1"), "{stdout}");
+    assert!(stdout.contains("council = option-4 : 1"), "{stdout}");
+    assert!(!check_audit("0000-0000-0000-0000-0000").status.success());
+
     // A receipt altered by hand is refused by the command line.
     let tampered = std::fs::read_to_string(&receipt).unwrap().replacen(
         "\"log_index\": ",
