@@ -25,12 +25,16 @@ fn shared_runs(secret: &[u8], haystack: &[u8]) -> usize {
         .count()
 }
 
-/// A ballot's bytes outside what its audit reveals on purpose (the
-/// fingerprint and the ciphertexts): credential, proofs, signature.
+/// A ballot's 16-byte runs outside what its audit reveals on purpose (the
+/// fingerprint and the ciphertexts with their counts): credential, proofs,
+/// signature.
 fn linkable_parts(ballot: &EncryptedBallot) -> Vec<Vec<u8>> {
     let bytes = ballot.to_bytes();
+    // `cts` of spec/record.md §5.4, which the audit carries on purpose.
     let mut public = ballot.fingerprint().0.to_vec();
+    public.extend_from_slice(&(ballot.contests().len() as u32).to_be_bytes());
     for c in ballot.contests() {
+        public.extend_from_slice(&(c.ciphertexts().len() as u32).to_be_bytes());
         for ct in c.ciphertexts() {
             public.extend_from_slice(&ct.to_bytes());
         }
