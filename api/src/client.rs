@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use urna_log::{BoardPublicKey, ConsistencyProof, InclusionProof, SignedTreeHead};
 
 use crate::wire::{
-    AuditBody, BoardInfo, ConsistencyAnswer, EntriesPage, EntryBody, InclusionAnswer, TreeHeadAnswer,
-    ENTRIES_PAGE,
+    AuditBody, BoardInfo, ConsistencyAnswer, EntriesPage, EntryBody, InclusionAnswer,
+    TreeHeadAnswer, ENTRIES_PAGE,
 };
 use crate::{ErrorBody, Receipt};
 

@@ -20,8 +20,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod clock;
 pub mod audit_quota;
+pub mod clock;
 pub mod config;
 mod error;
 pub mod heads;

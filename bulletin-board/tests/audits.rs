@@ -46,9 +46,7 @@ fn linkable_parts(ballot: &EncryptedBallot) -> Vec<Vec<u8>> {
         .collect()
 }
 
-async fn g10_audited_entries_name_no_credential_and_open_from_the_tracking_code(
-    backend: Backend,
-) {
+async fn g10_audited_entries_name_no_credential_and_open_from_the_tracking_code(backend: Backend) {
     let Some(b) = board(backend).await else {
         return;
     };
@@ -91,7 +89,12 @@ async fn g10_audited_entries_name_no_credential_and_open_from_the_tracking_code(
     // that a credential's transcript binds is in any audited entry.
     for entry in &audits {
         for part in &linkable {
-            assert_eq!(shared_runs(part, entry), 0, "an audit holds {}", hex::encode(part));
+            assert_eq!(
+                shared_runs(part, entry),
+                0,
+                "an audit holds {}",
+                hex::encode(part)
+            );
         }
     }
     // The second device: from the tracking code the first one showed, the
@@ -119,8 +122,7 @@ fn audit_of(s: &common::Sample, voter: usize, seed: u64) -> (Vec<u8>, TrackingCo
 }
 
 async fn f20_audits_are_bounded_per_credential(backend: Backend) {
-    let Some(b) = TestBoard::start_with(backend, |c| c.max_audits_per_credential = 2).await
-    else {
+    let Some(b) = TestBoard::start_with(backend, |c| c.max_audits_per_credential = 2).await else {
         return;
     };
     let s = sample();
@@ -129,7 +131,9 @@ async fn f20_audits_are_bounded_per_credential(backend: Backend) {
     let voter = &s.secrets.voters[0];
     for seed in 0..2 {
         let (entry, code) = audit_of(s, 0, 9_000 + seed);
-        let a = b.post_raw(&path, audit_request_body(&entry, voter, &code)).await;
+        let a = b
+            .post_raw(&path, audit_request_body(&entry, voter, &code))
+            .await;
         a.receipt();
     }
     // The third audit the same credential asks for: refused, nothing logged.
@@ -148,8 +152,7 @@ async fn f20_audits_are_bounded_per_credential(backend: Backend) {
 }
 
 async fn f21_nobody_spends_another_voters_audits(backend: Backend) {
-    let Some(b) = TestBoard::start_with(backend, |c| c.max_audits_per_credential = 1).await
-    else {
+    let Some(b) = TestBoard::start_with(backend, |c| c.max_audits_per_credential = 1).await else {
         return;
     };
     let s = sample();

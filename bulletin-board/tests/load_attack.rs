@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use common::{big_sample, post_all, Backend, TestBoard};
 use hyper::Method;
-use urna_election::SpoiledBallot;
 use urna_election::Entry;
+use urna_election::SpoiledBallot;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Attack {

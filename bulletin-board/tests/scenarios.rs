@@ -192,7 +192,15 @@ async fn g03_spoiled_ballot_can_never_be_cast(backend: Backend) {
     let voter = &s.secrets.voters[4];
     let code = ballot2.tracking_code();
     let body = |e: &[u8]| common::audit_request_body(e, voter, &code);
-    refused(&b, &s.id, &path, body(&late_audit), 409, "ERR_BALLOT_SPOILED").await;
+    refused(
+        &b,
+        &s.id,
+        &path,
+        body(&late_audit),
+        409,
+        "ERR_BALLOT_SPOILED",
+    )
+    .await;
     // An audit whose openings lie is refused.
     let (ballot3, opening3) = s.encrypt(5, 0, 22);
     let mut lie = SpoiledBallot::of(&ballot3, opening3);

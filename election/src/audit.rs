@@ -66,7 +66,7 @@ impl SpoiledBallot {
                     .zip(values)
                     .zip(nonces)
                     .map(|((ct, value), nonce)| OpenedCiphertext {
-                        ciphertext: ct.clone(),
+                        ciphertext: *ct,
                         value,
                         nonce,
                     })
@@ -84,7 +84,9 @@ impl SpoiledBallot {
     pub fn ciphertext_hash(&self) -> Hash32 {
         ciphertext_hash(
             &self.fingerprint,
-            self.contests.iter().map(|c| c.iter().map(|o| &o.ciphertext)),
+            self.contests
+                .iter()
+                .map(|c| c.iter().map(|o| &o.ciphertext)),
         )
     }
 
@@ -176,7 +178,9 @@ impl SpoiledBallot {
         write_ciphertexts(
             w,
             &self.fingerprint,
-            self.contests.iter().map(|c| c.iter().map(|o| &o.ciphertext)),
+            self.contests
+                .iter()
+                .map(|c| c.iter().map(|o| &o.ciphertext)),
         );
         for o in self.contests.iter().flatten() {
             w.u64(o.value).scalar(&o.nonce);

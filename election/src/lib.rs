@@ -26,8 +26,6 @@ pub use audit::{AuditRequest, OpenedCiphertext, SpoiledBallot};
 pub use ballot::{verify_ballots, BallotOpening, ElectionContext, EncryptedBallot, TrackingCode};
 pub use codec::{Hash32, LocalizedText};
 pub use credentials::{CredentialEntry, CredentialList};
-pub use entry::{
-    CredentialReplacement, ElectionResult, Entry, Phase, StateChange, TallyShare,
-};
+pub use entry::{CredentialReplacement, ElectionResult, Entry, Phase, StateChange, TallyShare};
 pub use error::{ElectionError, Result};
 pub use manifest::{Contest, ContestKind, ContestOption, Manifest, TrusteeInfo};

@@ -151,11 +151,8 @@ impl BallotDraft {
         )?;
         // Signed now, while the credential is at hand, so that `audit`
         // needs no randomness; dropped unseen if the ballot is cast.
-        let request = AuditRequest::sign(
-            &ballot.tracking_code(),
-            self.credential.signing_key(),
-            rng,
-        );
+        let request =
+            AuditRequest::sign(&ballot.tracking_code(), self.credential.signing_key(), rng);
         Ok(SealedBallot {
             draft: self,
             ballot,

@@ -152,7 +152,8 @@ impl State {
                 if self.ctx.credentials().weight(&req.credential).is_none() {
                     return Err(refuse("ERR_CREDENTIAL_UNKNOWN", "not a listed credential"));
                 }
-                req.verify(&code).map_err(|e| refuse(e.code(), e.to_string()))?;
+                req.verify(&code)
+                    .map_err(|e| refuse(e.code(), e.to_string()))?;
                 (code, "spoiled")
             }
             _ => return Err(refuse("ERR_BAD_REQUEST", "wrong entry type")),

@@ -136,13 +136,10 @@ impl CastReceipt {
         let entry = self.entry_bytes()?;
         let ballot = match urna_election::Entry::from_bytes(&entry) {
             Ok(urna_election::Entry::Ballot(b)) => b,
-            _ => {
-                return Err(ClientError::receipt(
-                    "the receipt's entry is not a ballot",
-                ))
-            }
+            _ => return Err(ClientError::receipt("the receipt's entry is not a ballot")),
         };
-        if ballot.tracking_code() != self.tracking_code || ballot.fingerprint() != self.fingerprint {
+        if ballot.tracking_code() != self.tracking_code || ballot.fingerprint() != self.fingerprint
+        {
             return Err(ClientError::receipt(
                 "the ballot in the receipt does not have its tracking code or election",
             ));

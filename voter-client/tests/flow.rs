@@ -152,12 +152,15 @@ fn g03_audit_then_cast() {
         voter_client::AuditedBallot::from_entry_bytes(&election, &audited.entry_bytes()).unwrap();
     assert!(reread.shows(&choices));
     // A second device finds it by the tracking code the first one showed.
-    let found = voter_client::AuditedBallot::find(&board, &election, &audited_code.short()).unwrap();
+    let found =
+        voter_client::AuditedBallot::find(&board, &election, &audited_code.short()).unwrap();
     assert_eq!(found.tracking_code(), audited_code);
     assert!(found.shows(&choices));
     let full_code = voter_client::AuditedBallot::find(&board, &election, &audited_code.to_hex());
     assert_eq!(full_code.unwrap(), found);
-    assert!(voter_client::AuditedBallot::find(&board, &election, "0000-0000-0000-0000-0000").is_err());
+    assert!(
+        voter_client::AuditedBallot::find(&board, &election, "0000-0000-0000-0000-0000").is_err()
+    );
 
     // The audited ballot can never be cast.
     let as_ballot = urna_election::Entry::Ballot(full).to_bytes();

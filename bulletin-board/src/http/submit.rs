@@ -258,8 +258,11 @@ pub(super) async fn post_spoiled(
     // F21: the signature before the quota, so only a credential's holder
     // spends its audits.
     request.verify(&code)?;
-    st.audits.charge(&shared.id, request.credential.to_bytes())?;
-    Ok(Json(submit(&st, Some(shared.id.clone()), entry, raw).await?))
+    st.audits
+        .charge(&shared.id, request.credential.to_bytes())?;
+    Ok(Json(
+        submit(&st, Some(shared.id.clone()), entry, raw).await?,
+    ))
 }
 
 /// The credential and signature of an audit body.

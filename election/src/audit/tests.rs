@@ -144,7 +144,10 @@ fn g10_every_field_tampered_fails_or_changes_the_code() {
         let mut b2 = bytes.clone();
         b2[i] ^= 1;
         if let Ok(t) = decode(&b2) {
-            assert!(t.verify(&ctx).is_err() || t.tracking_code() != code, "byte {i}");
+            assert!(
+                t.verify(&ctx).is_err() || t.tracking_code() != code,
+                "byte {i}"
+            );
         }
     }
     // Truncated or extended: does not decode.

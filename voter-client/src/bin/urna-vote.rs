@@ -32,8 +32,8 @@ use voter_client::ballot::describe_rule;
 use voter_client::election::{bundle_fingerprint, short_fingerprint};
 use voter_client::http::HttpBoard;
 use voter_client::{
-    AuditedBallot, AuditedContest, BallotDraft, BallotFile, BoardApi, CastReceipt, ClientError, Credential, Election,
-    ElectionBundle, ExpectedFingerprint,
+    AuditedBallot, AuditedContest, BallotDraft, BallotFile, BoardApi, CastReceipt, ClientError,
+    Credential, Election, ElectionBundle, ExpectedFingerprint,
 };
 use zeroize::Zeroizing;
 
@@ -344,8 +344,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             code,
         } => {
             let e = load(&election)?;
-            let audited =
-                AuditedBallot::find(&HttpBoard::new(&board), &e, &code).map_err(fail)?;
+            let audited = AuditedBallot::find(&HttpBoard::new(&board), &e, &code).map_err(fail)?;
             println!(
                 "audit {} found on the board; it opens correctly",
                 audited.tracking_code().short()
