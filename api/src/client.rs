@@ -17,8 +17,8 @@ use serde::de::DeserializeOwned;
 use urna_log::{BoardPublicKey, ConsistencyProof, InclusionProof, SignedTreeHead};
 
 use crate::wire::{
-    BoardInfo, ConsistencyAnswer, EntriesPage, EntryBody, InclusionAnswer, TreeHeadAnswer,
-    ENTRIES_PAGE,
+    AuditBody, BoardInfo, ConsistencyAnswer, EntriesPage, EntryBody, InclusionAnswer,
+    TreeHeadAnswer, ENTRIES_PAGE,
 };
 use crate::{ErrorBody, Receipt};
 
@@ -307,6 +307,25 @@ impl BoardClient {
         let path = entry_path(election, entry)?;
         let body = serde_json::to_value(EntryBody {
             entry: hex::encode(entry),
+        })
+        .map_err(|e| ClientError::Invalid(e.to_string()))?;
+        self.post(&path, &body)
+    }
+
+    /// Post an audited-ballot entry with the credential's request
+    /// (`spec/api.md` §5.6); the board's receipt, not yet checked.
+    pub fn post_audit(
+        &self,
+        election: &str,
+        entry: &[u8],
+        credential: &[u8; 32],
+        signature: &[u8; 64],
+    ) -> Result<Receipt, ClientError> {
+        let path = entry_path(election, entry)?;
+        let body = serde_json::to_value(AuditBody {
+            entry: hex::encode(entry),
+            credential: hex::encode(credential),
+            signature: hex::encode(signature),
         })
         .map_err(|e| ClientError::Invalid(e.to_string()))?;
         self.post(&path, &body)

@@ -106,7 +106,7 @@ pub enum ErrorCode {
     TallyMismatch,
     /// `ERR_TALLY_OUT_OF_RANGE` (422): a decrypted count above its bound (Y6)
     TallyOutOfRange,
-    /// `ERR_QUOTA_EXCEEDED` (429): an organizer over its quota of elections (§5.1)
+    /// `ERR_QUOTA_EXCEEDED` (429): an organizer over its quota of elections (§5.1), a credential over its audit quota (§5.6)
     QuotaExceeded,
     /// `ERR_RATE_LIMITED` (429): too many ballots from one credential (with `Retry-After`)
     RateLimited,

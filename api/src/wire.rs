@@ -144,6 +144,26 @@ pub struct EntryBody {
     pub entry: String,
 }
 
+/// The body of `POST /api/elections/{id}/spoiled` (`spec/api.md` §5.6):
+/// the audited-ballot entry, which names no credential and is all the
+/// board logs, and the credential's request, which the board checks and
+/// charges against that credential's audit quota but never publishes.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AuditBody {
+    /// The tag-6 entry's canonical bytes (`spec/record.md` §6.1), lower-case hex.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^([0-9a-f]{2})+$"))]
+    pub entry: String,
+    /// The requesting credential's public key, 64 lower-case hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
+    pub credential: String,
+    /// Its signature over the audit's tracking code on the transcript
+    /// `urna/v1/audit-request` (`spec/record.md` §5.5), 128 lower-case hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{128}$"))]
+    pub signature: String,
+}
+
 /// `GET /healthz`: `{"status": "ok"}` while the board reaches its database.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -82,6 +82,14 @@ pub struct Config {
         default_value_t = 16
     )]
     pub max_elections_per_organizer: usize,
+    /// Audits (Benaloh challenges) one credential may publish per
+    /// election (`spec/api.md` §5.6; docs/attacks.md F20).
+    #[arg(
+        long,
+        env = "URNA_BOARD_MAX_AUDITS_PER_CREDENTIAL",
+        default_value_t = 10
+    )]
+    pub max_audits_per_credential: u32,
     /// Log filter (tracing `EnvFilter` syntax).
     #[arg(long, env = "URNA_BOARD_LOG", default_value = "info")]
     pub log: String,
@@ -108,6 +116,7 @@ impl Config {
             organizer_keys: Vec::new(),
             open_creation: true,
             max_elections_per_organizer: 16,
+            max_audits_per_credential: 10,
             log: "warn".into(),
         }
     }
@@ -132,6 +141,7 @@ struct FileConfig {
     organizer_keys: Option<Vec<String>>,
     open_creation: Option<bool>,
     max_elections_per_organizer: Option<usize>,
+    max_audits_per_credential: Option<u32>,
     log: Option<String>,
 }
 
@@ -188,6 +198,7 @@ impl Config {
             organizer_keys,
             open_creation,
             max_elections_per_organizer,
+            max_audits_per_credential,
             log
         );
         Ok(())

@@ -20,6 +20,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod audit_quota;
 pub mod clock;
 pub mod config;
 mod error;
@@ -207,6 +208,7 @@ pub async fn start_with_store(
         store,
         metrics,
         limiter: RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_burst),
+        audits: audit_quota::AuditQuota::new(config.max_audits_per_credential),
         record_streams: Arc::new(Semaphore::new(config.max_record_streams)),
         creation,
     });

@@ -124,11 +124,6 @@ pub fn kind_name(e: &Entry) -> &'static str {
 
 pub use urna_api::wire::kind_of_bytes;
 
-/// The tracking code of a ballot entry's bytes (tag excluded, (H5)).
-pub fn tracking_code_of_entry(entry_bytes: &[u8]) -> [u8; 32] {
-    urna_election::codec::hash("urna/v1/tracking-code", entry_bytes.get(1..).unwrap_or(&[]))
-}
-
 /// What applying an entry did.
 #[derive(Clone, Debug)]
 pub enum Outcome {
@@ -387,7 +382,7 @@ impl Machine {
                 Ok(appended(self.stage_entry(bytes), None))
             }
             Entry::Ballot(b) => {
-                let code = tracking_code_of_entry(bytes);
+                let code = b.tracking_code().0 .0;
                 // B3 and G3, before the phase: a retry after close still gets its receipt.
                 if let Some(info) = self.lookup(&code) {
                     if info.spoiled {
@@ -408,7 +403,7 @@ impl Machine {
                 Ok(appended(seq, Some(code)))
             }
             Entry::Spoiled(s) => {
-                let code = s.ballot.tracking_code().0 .0;
+                let code = s.tracking_code().0 .0;
                 if let Some(info) = self.lookup(&code) {
                     if info.spoiled {
                         return Ok(Outcome::Duplicate { info, code });
@@ -419,8 +414,10 @@ impl Machine {
                     ));
                 }
                 self.rules.audited(s, !trusted).map_err(refused)?;
-                let seq =
-                    self.stage_ballot(bytes, code, s.ballot.credential().to_bytes(), true, now_ms);
+                // The index row of an audit names no credential: the
+                // board keeps no link between a credential and an audit
+                // (docs/attacks.md G10).
+                let seq = self.stage_ballot(bytes, code, [0; 32], true, now_ms);
                 Ok(appended(seq, Some(code)))
             }
             Entry::Tally(share) => {

@@ -353,11 +353,7 @@ impl Sequencer {
                 let Some(m) = self.machines.get(id) else {
                     continue;
                 };
-                if m.ctx().is_none()
-                    || m.shared
-                        .code(&crate::machine::tracking_code_of_entry(&it.bytes))
-                        .is_some()
-                {
+                if m.ctx().is_none() || m.shared.code(&b.tracking_code().0 .0).is_some() {
                     continue;
                 }
                 groups.entry(id.clone()).or_default().push((i, b.clone()));

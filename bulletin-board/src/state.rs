@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Semaphore};
 
+use crate::audit_quota::AuditQuota;
 use crate::metrics::{Metrics, RateLimiter};
 use crate::sequencer::{BoardKeys, Command, Registry};
 use crate::store::Store;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-credential ballot limit.
     pub limiter: RateLimiter,
+    /// Per-credential audit quota (`spec/api.md` §5.6).
+    pub audits: AuditQuota,
     /// Who may create elections, and how many (`spec/api.md` §5.1).
     pub creation: CreationPolicy,
     /// One permit per record download streaming now (`max_record_streams`):

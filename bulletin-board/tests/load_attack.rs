@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use common::{big_sample, post_all, Backend, TestBoard};
 use hyper::Method;
-use urna_election::entry::SpoiledBallot;
 use urna_election::Entry;
+use urna_election::SpoiledBallot;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Attack {
@@ -162,10 +162,12 @@ fn attack(
                 .collect();
             let audits: Vec<Vec<u8>> = (0..16)
                 .map(|v| {
+                    // A stranger's audits: no credential request (F18), and
+                    // openings that lie.
                     let (ballot, opening) = s.encrypt(v, 60, 920_000 + v as u64);
-                    let mut openings = opening.reveal();
-                    openings[0].0[0] ^= 1; // the openings lie
-                    json(&Entry::Spoiled(SpoiledBallot { ballot, openings }).to_bytes())
+                    let mut audit = SpoiledBallot::of(&ballot, opening);
+                    audit.contests[0][0].value ^= 1;
+                    json(&Entry::Spoiled(audit).to_bytes())
                 })
                 .collect();
             let path = format!("/api/elections/{id}/spoiled");

@@ -75,12 +75,14 @@ async fn happy_path_record_verifies(backend: Backend) {
     let proof = serde_json::from_value(p["inclusion_proof"].clone()).unwrap();
     urna_log::verify_inclusion(&s.entries[2], 2, head.tree_size, &proof, &head.root_hash).unwrap();
     let bi = s.index_of(tag::BALLOT, None);
-    let code = urna_board::machine::tracking_code_of_entry(&s.entries[bi]);
+    let Entry::Ballot(ballot) = Entry::from_bytes(&s.entries[bi]).unwrap() else {
+        panic!("not a ballot")
+    };
     let r = b
         .get(&format!(
             "/api/elections/{}/ballots/{}",
             s.id,
-            hex::encode(code)
+            ballot.tracking_code().to_hex()
         ))
         .await
         .receipt();
@@ -160,11 +162,7 @@ async fn g03_spoiled_ballot_can_never_be_cast(backend: Backend) {
     let s = sample();
     post_all(&b, &s.id, s.setup(), 0).await;
     let (ballot, opening) = s.encrypt(2, 0, 20);
-    let spoiled = Entry::Spoiled(SpoiledBallot {
-        ballot: ballot.clone(),
-        openings: opening.reveal(),
-    })
-    .to_bytes();
+    let spoiled = Entry::Spoiled(SpoiledBallot::of(&ballot, opening)).to_bytes();
     let r = b.post_entry(&s.id, &spoiled).await.receipt();
     assert_eq!(r.kind, "spoiled");
     // The same audit again: the same receipt.
@@ -189,39 +187,28 @@ async fn g03_spoiled_ballot_can_never_be_cast(backend: Backend) {
     b.post_entry(&s.id, &Entry::Ballot(ballot2.clone()).to_bytes())
         .await
         .receipt();
-    let late_audit = Entry::Spoiled(SpoiledBallot {
-        ballot: ballot2,
-        openings: opening2.reveal(),
-    })
-    .to_bytes();
+    let late_audit = Entry::Spoiled(SpoiledBallot::of(&ballot2, opening2)).to_bytes();
     let path = format!("/api/elections/{}/spoiled", s.id);
+    let voter = &s.secrets.voters[4];
+    let code = ballot2.tracking_code();
+    let body = |e: &[u8]| common::audit_request_body(e, voter, &code);
     refused(
         &b,
         &s.id,
         &path,
-        json_entry(&late_audit),
+        body(&late_audit),
         409,
         "ERR_BALLOT_SPOILED",
     )
     .await;
     // An audit whose openings lie is refused.
     let (ballot3, opening3) = s.encrypt(5, 0, 22);
-    let mut openings = opening3.reveal();
-    openings[0].0[0] ^= 1;
-    let lying = Entry::Spoiled(SpoiledBallot {
-        ballot: ballot3,
-        openings,
-    })
-    .to_bytes();
-    refused(
-        &b,
-        &s.id,
-        &path,
-        json_entry(&lying),
-        422,
-        "ERR_PROOF_INVALID",
-    )
-    .await;
+    let mut lie = SpoiledBallot::of(&ballot3, opening3);
+    lie.contests[0][0].value ^= 1;
+    let lying = Entry::Spoiled(lie).to_bytes();
+    let code = ballot3.tracking_code();
+    let body = common::audit_request_body(&lying, voter, &code);
+    refused(&b, &s.id, &path, body, 422, "ERR_PROOF_INVALID").await;
     let report = tally::verify::verify_record(&b.record(&s.id).await[..], None);
     assert!(report.ok(), "{:?}", report.failures);
     b.stop().await;

@@ -16,6 +16,9 @@ It writes:
     contexts, with the order and kind (message or u64) of every append;
   - `signed_actions`: the five signed actions of spec/record.md §6.2 as
     entries (tag, body, signature) signed here with insecure test keys;
+  - `audit`: an audited-ballot entry (spec/record.md §5.5, §6.1 tag 6)
+    whose openings open, its H_c, H_b and tracking code (H5), and an
+    audit request (A3) over the code;
   - `dkg_crosscheck`: spec/vectors/dkg.json re-checked and its derived
     values recomputed (signatures, commitment hashes, K, X_j, the
     transcript hash, the threshold decryption).
@@ -445,6 +448,43 @@ def signed_actions():
     }
 
 
+def audit():  # spec/record.md §5.4 (H5), §5.5, §6.1 tag 6, (A3)
+    """An audited entry whose openings open under K, its H_c, H_b and
+    tracking code, and a voter's audit request over that code. H_b stands
+    for the hash of a ballot this script cannot make (it has no range
+    proofs): any 32 bytes, as a verifier sees them."""
+    k = pk(test_secret(b"election-key"))
+    K = decode(k)
+    fp = h1(b"urna/v1/test-vectors/fingerprint", b"")
+    values = [[1, 0, 1], [4, 0]]
+    cts, openings = fp + struct.pack(">I", len(values)), b""
+    for c, row in enumerate(values):
+        cts += struct.pack(">I", len(row))
+        for o, m in enumerate(row):
+            r = test_secret(b"audit-nonce-%d-%d" % (c, o))
+            cts += encode(mul(r, BASE)) + encode(add(mul(m, BASE), mul(r, K)))
+            openings += struct.pack(">Q", m) + r.to_bytes(32, "little")
+    seal = h1(b"urna/v1/test-vectors/seal", b"")
+    hc = h1(b"urna/v1/ballot-ciphertexts", cts)
+    code = h1(b"urna/v1/tracking-code", hc + seal)
+    voter = test_secret(b"voter-0")
+    sig = sign(Transcript(b"urna/v1/audit-request"), voter, code)
+    assert verify(Transcript(b"urna/v1/audit-request"), pk(voter), code, sig)
+    return {
+        "rule": "entry = 0x06 ‖ cts ‖ ((u64 m ‖ scalar r) × n) × nc ‖ H_b; "
+                "cts = fingerprint ‖ BE32(nc) ‖ (BE32(n) ‖ (r·G ‖ m·G + r·K) × n) × nc; "
+                "H_c = H(\"urna/v1/ballot-ciphertexts\", cts); "
+                "code = H(\"urna/v1/tracking-code\", H_c ‖ H_b); request = Schnorr signature by the "
+                "credential on Transcript::new(\"urna/v1/audit-request\") over code. Keys and nonces: "
+                "SHA-512(\"urna/v1/test-vectors/\" ‖ name) mod ℓ (INSECURE) for election-key, voter-0, "
+                "audit-nonce-<contest>-<option>",
+        "election_key": k.hex(), "fingerprint": fp.hex(), "values": values,
+        "entry": (bytes([6]) + cts + openings + seal).hex(),
+        "ciphertext_hash": hc.hex(), "seal_hash": seal.hex(), "tracking_code": code.hex(),
+        "request": {"credential": pk(voter).hex(), "signature": sig.hex()},
+    }
+
+
 def contexts():
     fp = h1(b"urna/v1/test-vectors/fingerprint", b"")
     cred = pk(test_secret(b"voter-0"))
@@ -681,11 +721,12 @@ def main():
         "spec": "urna/v1",
         "generated_by": "election/scripts/gen_vectors.py: an independent implementation in Python "
                         "(standard library only) of spec/crypto.md §3.3, RFC 9496 §4.3, "
-                        "spec/crypto.md §5, spec/record.md §5.2, §6.2, §7.2 and spec/trustees.md",
+                        "spec/crypto.md §5, spec/record.md §5.2, §5.4, §5.5, §6.2, §7.2 and spec/trustees.md",
         "merlin": merlin_vector(),
         "contest_context": contest_context,
         "tally_context": tally_context,
         "signed_actions": signed_actions(),
+        "audit": audit(),
         "dkg_crosscheck": dkg_crosscheck(),
     }
     json.dump(out, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)

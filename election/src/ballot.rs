@@ -13,8 +13,8 @@ use rand_core::{CryptoRng, RngCore};
 use urna_crypto::batch::Item;
 use urna_crypto::group::{Reader, Writer};
 use urna_crypto::{
-    BatchVerifier, ContestBounds, ContestOpening, EncryptedContest, PublicKey, Scalar, SecretKey,
-    Signature,
+    BatchVerifier, Ciphertext, ContestBounds, ContestOpening, EncryptedContest, PublicKey, Scalar,
+    SecretKey, Signature,
 };
 
 use crate::codec::{hash, Hash32};
@@ -110,8 +110,18 @@ fn signature_transcript() -> Transcript {
     Transcript::new(b"urna/v1/ballot-signature")
 }
 
-/// A ballot's tracking code: `H("urna/v1/tracking-code", ballot bytes)`
-/// (spec/record.md §5.4). Shown to voters in a short form.
+/// A ballot's tracking code (spec/record.md §2.3 (H5)):
+///
+/// ```text
+/// H_c  = H("urna/v1/ballot-ciphertexts", fingerprint ‖ BE32(nc) ‖ (BE32(n) ‖ ciphertextⁿ)^nc)
+/// H_b  = H("urna/v1/ballot-seal", ballot bytes)
+/// code = H("urna/v1/tracking-code", H_c ‖ H_b)
+/// ```
+///
+/// `H_c` covers exactly what an audit reveals, so a second device can
+/// recompute the code from an audited entry (which carries `H_b`, not the
+/// credential, proofs or signature, docs/attacks.md G10). Shown to voters
+/// in a short form.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -121,6 +131,14 @@ pub struct TrackingCode(pub Hash32);
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 impl TrackingCode {
+    /// `H("urna/v1/tracking-code", H_c ‖ H_b)` from its two halves.
+    pub fn of_parts(ciphertexts: &Hash32, seal: &Hash32) -> Self {
+        let mut data = [0u8; 64];
+        data[..32].copy_from_slice(&ciphertexts.0);
+        data[32..].copy_from_slice(&seal.0);
+        TrackingCode(Hash32(hash("urna/v1/tracking-code", &data)))
+    }
+
     /// The first 100 bits in Crockford base32, in five groups of four:
     /// `7KQ2-M9XA-P3RT-0WBN-C4HE`. Long enough that nobody can make two
     /// ballots share it on purpose in the life of an election.
@@ -146,6 +164,35 @@ impl TrackingCode {
     /// Full hex.
     pub fn to_hex(&self) -> String {
         self.0.to_hex()
+    }
+}
+
+/// `H_c` of (H5): the fingerprint and every ciphertext, contest by
+/// contest, each contest prefixed by its count (the first part of an
+/// audited entry's body, spec/record.md §6.1).
+pub fn ciphertext_hash<'a, C, O>(fingerprint: &Hash32, contests: C) -> Hash32
+where
+    C: ExactSizeIterator<Item = O>,
+    O: ExactSizeIterator<Item = &'a Ciphertext>,
+{
+    let mut w = Writer::new();
+    write_ciphertexts(&mut w, fingerprint, contests);
+    Hash32(hash("urna/v1/ballot-ciphertexts", &w.into_bytes()))
+}
+
+/// `fingerprint ‖ BE32(nc) ‖ (BE32(n) ‖ ciphertextⁿ)^nc`.
+pub(crate) fn write_ciphertexts<'a, C, O>(w: &mut Writer, fingerprint: &Hash32, contests: C)
+where
+    C: ExactSizeIterator<Item = O>,
+    O: ExactSizeIterator<Item = &'a Ciphertext>,
+{
+    w.fixed(&fingerprint.0);
+    w.u32(contests.len() as u32);
+    for c in contests {
+        w.u32(c.len() as u32);
+        for ct in c {
+            ct.write(w);
+        }
     }
 }
 
@@ -298,9 +345,32 @@ impl EncryptedBallot {
         Ok(ballot)
     }
 
-    /// The tracking code.
+    /// `H_c` of (H5): the fingerprint and the ciphertexts.
+    pub fn ciphertext_hash(&self) -> Hash32 {
+        ciphertext_hash(
+            &self.fingerprint,
+            self.contests.iter().map(|c| c.ciphertexts().iter()),
+        )
+    }
+
+    /// `H_b` of (H5): the whole ballot, proofs, credential and signature
+    /// included. Their fresh randomness makes it a hiding commitment to
+    /// the credential (spec/record.md §5.5).
+    pub fn seal_hash(&self) -> Hash32 {
+        Hash32(hash("urna/v1/ballot-seal", &self.to_bytes()))
+    }
+
+    /// The `α` of every ciphertext, in ballot order (R7).
+    pub fn alphas(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
+        self.contests
+            .iter()
+            .flat_map(|c| c.ciphertexts())
+            .map(|ct| ct.alpha().to_bytes())
+    }
+
+    /// The tracking code (H5).
     pub fn tracking_code(&self) -> TrackingCode {
-        TrackingCode(Hash32(hash("urna/v1/tracking-code", &self.to_bytes())))
+        TrackingCode::of_parts(&self.ciphertext_hash(), &self.seal_hash())
     }
 
     /// The cheap checks, before any cryptography (spec/record.md §5.3

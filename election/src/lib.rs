@@ -12,6 +12,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod audit;
 pub mod ballot;
 pub mod codec;
 pub mod credentials;
@@ -21,11 +22,10 @@ pub mod manifest;
 pub mod record;
 pub mod rules;
 
+pub use audit::{AuditRequest, OpenedCiphertext, SpoiledBallot};
 pub use ballot::{verify_ballots, BallotOpening, ElectionContext, EncryptedBallot, TrackingCode};
 pub use codec::{Hash32, LocalizedText};
 pub use credentials::{CredentialEntry, CredentialList};
-pub use entry::{
-    CredentialReplacement, ElectionResult, Entry, Phase, SpoiledBallot, StateChange, TallyShare,
-};
+pub use entry::{CredentialReplacement, ElectionResult, Entry, Phase, StateChange, TallyShare};
 pub use error::{ElectionError, Result};
 pub use manifest::{Contest, ContestKind, ContestOption, Manifest, TrusteeInfo};

@@ -8,6 +8,8 @@
 //!   the prover RNG's KEY), replayed on `merlin::Transcript`;
 //! - the challenges on the contest and tally contexts as the election
 //!   code builds them (spec/record.md §5.2, §7.2);
+//! - an audited entry (spec/record.md §5.5), its tracking code (H5) and
+//!   audit request (A3), made in Python;
 //! - the five signed actions (spec/record.md §6.2), signed in Python,
 //!   decoded as entries and accepted by the election code's verifiers, and
 //!   refused once a byte changes;
@@ -212,6 +214,45 @@ fn check_action(a: &Value, s: &Value, entry: &[u8]) -> Result<(), String> {
         (action, e) => panic!("{action}: unexpected entry {e:?}"),
     };
     r.map_err(|e| e.to_string())
+}
+
+/// spec/record.md §2.3 (H5), §5.5, §6.1 tag 6 and (A3), from the Python
+/// implementation: the entry decodes and re-encodes byte for byte, its
+/// openings open under K, the tracking code recomputed from it is the
+/// vector's, and the audit request verifies for that code only.
+#[test]
+fn independently_made_audit_opens_and_recomputes_its_tracking_code() {
+    let v = load("transcripts.json");
+    let a = &v["audit"];
+    let entry = b(&a["entry"]);
+    let Entry::Spoiled(audit) = Entry::from_bytes(&entry).unwrap() else {
+        panic!("not an audited entry")
+    };
+    assert_eq!(Entry::Spoiled(audit.clone()).to_bytes(), entry);
+    assert_eq!(audit.fingerprint.0, b32(&a["fingerprint"]));
+    assert_eq!(audit.ciphertext_hash().0, b32(&a["ciphertext_hash"]));
+    assert_eq!(audit.seal.0, b32(&a["seal_hash"]));
+    let code = audit.tracking_code();
+    assert_eq!(code.0 .0, b32(&a["tracking_code"]));
+    let values: Vec<Vec<u64>> = serde_json::from_value(a["values"].clone()).unwrap();
+    assert_eq!(audit.values(), values);
+    let k = PublicKey::from_bytes(&b(&a["election_key"])).unwrap();
+    for o in audit.contests.iter().flatten() {
+        assert!(k.vartime_check_opening(&o.ciphertext, o.value, &o.nonce));
+        assert!(!k.vartime_check_opening(&o.ciphertext, o.value + 1, &o.nonce));
+    }
+    let request = urna_election::AuditRequest {
+        credential: PublicKey::from_bytes(&b(&a["request"]["credential"])).unwrap(),
+        signature: Signature::from_bytes(&b(&a["request"]["signature"])).unwrap(),
+    };
+    request.verify(&code).unwrap();
+    let mut other = code;
+    other.0 .0[31] ^= 1;
+    assert!(request.verify(&other).is_err());
+    // Another H_b is another tracking code.
+    let mut t = audit;
+    t.seal.0[0] ^= 1;
+    assert_ne!(t.tracking_code(), code);
 }
 
 #[test]

@@ -181,8 +181,8 @@ fn entry_expectation(name: &str, l: &Layout) -> Option<(&'static str, Expect)> {
             vec![(R7, e(l.ballots[l.ballots.len() - 1] + 1))],
         ),
         "r07_audited_ciphertexts_recast_under_a_new_signature" => (
-            "the audited ballot's ciphertexts cast by its voter under a fresh signature, right after the audit: a new tracking code but the audit's α values (R7, docs/attacks.md G3); not accepted, so it supersedes nothing",
-            vec![(R7, e(l.audit + 1))],
+            "a fresh ballot of voter 0 audited right after the sample's audit (valid), then its ciphertexts and proofs cast under a fresh signature: a new tracking code but the audit's α values (R7, docs/attacks.md G3); not accepted, so it supersedes nothing",
+            vec![(R7, e(l.audit + 2))],
         ),
         "r08_result_counting_a_superseded_ballot" => (
             "re-voting (R8) has no failure of its own: a result that also counts voter 0's superseded ballot, re-signed by the organizer, differs from the tally (R12)",
@@ -192,9 +192,13 @@ fn entry_expectation(name: &str, l: &Layout) -> Option<(&'static str, Expect)> {
             "the audited ballot's first opening changed: the opening does not match its ciphertext (A1)",
             vec![(R9, e(l.audit))],
         ),
+        "r09_audit_opens_to_a_value_the_contest_forbids" => (
+            "the audit's first ciphertext replaced by an honest encryption of the contest's largest value plus one, opened: the opening matches, the value is out of range (A1; an audit has no proof)",
+            vec![(R9, e(l.audit))],
+        ),
         "r09_audited_ballot_cast_later" => (
-            "the audited ballot cast as a ballot right after its audit (A2); not accepted",
-            vec![(R9, e(l.audit + 1))],
+            "a fresh ballot of voter 0 audited right after the sample's audit (valid), then cast as a ballot (A2: its tracking code is the audit's); not accepted",
+            vec![(R9, e(l.audit + 2))],
         ),
         "r10_r11_share_over_another_aggregate" => (
             "aggregation (R10) has no failure of its own: trustee 2's shares of two options swapped, so they are shares of other aggregates than the ones the verifier computed; the entry fails (Y3), and one valid share entry is below the threshold (Y4, naming no entry)",

@@ -13,7 +13,7 @@
 use rand_core::SeedableRng;
 use urna_election::entry::{sign_credentials, sign_manifest, tag, StateChange};
 use urna_election::rules::Check;
-use urna_election::{ElectionResult, Entry};
+use urna_election::{ElectionResult, EncryptedBallot, Entry, SpoiledBallot};
 
 use crate::sample::SampleSummary;
 
@@ -137,6 +137,12 @@ pub const ENTRY_MUTANTS: &[Mutant] = &[
         check: Check::R9,
         only: true,
         make: r09_audited_ballot_that_does_not_open,
+    },
+    Mutant {
+        name: "r09_audit_opens_to_a_value_the_contest_forbids",
+        check: Check::R9,
+        only: true,
+        make: r09_audit_opens_to_a_value_the_contest_forbids,
     },
     Mutant {
         name: "r09_audited_ballot_cast_later",
@@ -309,43 +315,64 @@ pub fn r07_ballot_posted_twice(entries: &mut Entries, _s: &SampleSummary) {
     entries.insert(i + 1, copy);
 }
 
+/// The election context the record's setup entries give.
+fn context(entries: &[Vec<u8>]) -> std::sync::Arc<urna_election::ElectionContext> {
+    let Entry::Manifest { manifest, .. } = decode(&entries[0]) else {
+        panic!()
+    };
+    let mut rules = urna_election::rules::Rules::new(manifest);
+    for e in &entries[1..] {
+        match decode(e) {
+            Entry::Ceremony(m) => {
+                rules.ceremony(&m).unwrap();
+            }
+            Entry::Credentials { list, signature } => {
+                rules.credentials_list(&list, &signature).unwrap()
+            }
+            _ => break,
+        }
+    }
+    rules.end_ceremony().unwrap();
+    rules.ctx().unwrap().clone()
+}
+
+/// A fresh ballot of voter 0 audited right after the sample's audit
+/// (inserted at its index + 1, valid): the full ballot, which a record
+/// never holds, is what its device could still cast.
+fn audit_a_fresh_ballot(entries: &mut Entries, s: &SampleSummary) -> (usize, EncryptedBallot) {
+    let i = positions(entries, tag::SPOILED)[0];
+    let ctx = context(entries);
+    let choices = crate::sample::choices_for(crate::sample::Shape::ApprovalAndScore, 0, 7);
+    let mut rng = insecure_deterministic_rng();
+    let (ballot, opening) =
+        EncryptedBallot::encrypt(&ctx, &s.secrets.voters[0], &choices, &mut rng).unwrap();
+    let audit = SpoiledBallot::of(&ballot, opening);
+    entries.insert(i + 1, Entry::Spoiled(audit).to_bytes());
+    (i + 1, ballot)
+}
+
 /// Mutant for (R7): see [`ENTRY_MUTANTS`].
 pub fn r07_audited_ciphertexts_recast_under_a_new_signature(
     entries: &mut Entries,
     s: &SampleSummary,
 ) {
-    // G3: the audited ballot's randomness is public; re-signing its
-    // ciphertexts gives a new tracking code but the same α values.
-    let i = positions(entries, tag::SPOILED)[0];
-    let Entry::Spoiled(sp) = decode(&entries[i]) else {
-        panic!()
-    };
-    // Move the audit before voter 0's last ballot is replaced by a copy of
-    // the audited ciphertexts: simplest faithful variant is to cast the
-    // audited ballot's bytes with a fresh signature by the same voter.
+    // G3: an audited ballot's randomness is public; re-signing its
+    // ciphertexts (and proofs, which bind the credential, not the
+    // signature) gives a new tracking code but the same α values.
+    let (at, ballot) = audit_a_fresh_ballot(entries, s);
     let voter0 = &s.secrets.voters[0];
-    assert_eq!(sp.ballot.credential(), &voter0.public_key());
-    let mut w = urna_crypto::group::Writer::new();
-    w.fixed(&sp.ballot.fingerprint().0);
-    w.element(sp.ballot.credential().element());
-    w.u32(sp.ballot.contests().len() as u32);
-    for c in sp.ballot.contests() {
-        c.write(&mut w);
-    }
-    let unsigned = w.into_bytes();
+    let unsigned = ballot.signed_bytes();
     let sig = urna_crypto::Signature::sign(
         &mut merlin::Transcript::new(b"urna/v1/ballot-signature"),
         voter0,
         &unsigned,
-        &mut insecure_deterministic_rng(),
+        &mut rand_chacha::ChaCha20Rng::seed_from_u64(8),
     );
     let mut recast = vec![tag::BALLOT];
     recast.extend_from_slice(&unsigned);
     recast.extend_from_slice(&sig.to_bytes());
-    // Cast before close, after the audit; it supersedes voter 0's ballot, so
-    // the announced result no longer matches either: only the duplicate
-    // check is asserted.
-    entries.insert(i + 1, recast);
+    // Refused, so it supersedes nothing: only the duplicate check fails.
+    entries.insert(at + 1, recast);
 }
 
 /// Mutant for (R12): see [`ENTRY_MUTANTS`].
@@ -376,18 +403,36 @@ pub fn r09_audited_ballot_that_does_not_open(entries: &mut Entries, _s: &SampleS
     let Entry::Spoiled(mut sp) = decode(&entries[i]) else {
         panic!()
     };
-    sp.openings[0].0[0] ^= 1;
+    sp.contests[0][0].value ^= 1;
     entries[i] = Entry::Spoiled(sp).to_bytes();
 }
 
 /// Mutant for (R9): see [`ENTRY_MUTANTS`].
-pub fn r09_audited_ballot_cast_later(entries: &mut Entries, _s: &SampleSummary) {
+pub fn r09_audit_opens_to_a_value_the_contest_forbids(entries: &mut Entries, _s: &SampleSummary) {
+    // No proof is published with an audit, so (A1) checks the values:
+    // option 0 replaced by an honest encryption of S + 1, opened.
     let i = positions(entries, tag::SPOILED)[0];
-    let Entry::Spoiled(sp) = decode(&entries[i]) else {
+    let ctx = context(entries);
+    let Entry::Spoiled(mut sp) = decode(&entries[i]) else {
         panic!()
     };
-    // Cast the audited ballot right after it was audited (still open).
-    entries.insert(i + 1, Entry::Ballot(sp.ballot).to_bytes());
+    let value = ctx.bounds()[0].max_per_option() + 1;
+    let (ciphertext, nonce) = ctx
+        .election_key()
+        .encrypt(value, &mut insecure_deterministic_rng());
+    sp.contests[0][0] = urna_election::OpenedCiphertext {
+        ciphertext,
+        value,
+        nonce: nonce.reveal(),
+    };
+    entries[i] = Entry::Spoiled(sp).to_bytes();
+}
+
+/// Mutant for (R9): see [`ENTRY_MUTANTS`].
+pub fn r09_audited_ballot_cast_later(entries: &mut Entries, s: &SampleSummary) {
+    // A fresh ballot audited, then cast right after its audit (still open).
+    let (at, ballot) = audit_a_fresh_ballot(entries, s);
+    entries.insert(at + 1, Entry::Ballot(ballot).to_bytes());
 }
 
 /// Mutant for (R11): see [`ENTRY_MUTANTS`].

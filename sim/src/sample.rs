@@ -405,10 +405,7 @@ pub fn write_sample<W: Write>(
         let choice = choices_for(opts.shape, voter, 99);
         let (ballot, opening) =
             EncryptedBallot::encrypt(&ctx, &voter_keys[voter], &choice, &mut rng)?;
-        board.post(&Entry::Spoiled(SpoiledBallot {
-            ballot,
-            openings: opening.reveal(),
-        }))?;
+        board.post(&Entry::Spoiled(SpoiledBallot::of(&ballot, opening)))?;
     }
     board.post(&Entry::State(StateChange::sign(
         Phase::Close,
@@ -640,10 +637,7 @@ pub fn write_closed_election<W: Write>(
         let choice = choices_for(opts.shape, voter, 99);
         let (ballot, opening) =
             EncryptedBallot::encrypt(&ctx, &voter_keys[voter], &choice, &mut rng)?;
-        board.post(&Entry::Spoiled(SpoiledBallot {
-            ballot,
-            openings: opening.reveal(),
-        }))?;
+        board.post(&Entry::Spoiled(SpoiledBallot::of(&ballot, opening)))?;
     }
     board.post(&Entry::State(StateChange::sign(
         Phase::Close,

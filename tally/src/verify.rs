@@ -250,7 +250,7 @@ impl Verifier {
                     Err(r) => {
                         if r.check == Check::R7 {
                             self.t.pass(Check::R9);
-                            rules.remember_refused(&s.ballot);
+                            rules.remember_refused(s.alphas());
                         }
                         self.refuse(Some(idx), r);
                     }
@@ -361,7 +361,7 @@ impl Verifier {
                         self.t.pass(Check::R6);
                     }
                     if r.check == Check::R7 {
-                        rules.remember_refused(&b);
+                        rules.remember_refused(b.alphas());
                     }
                     self.t.fail(r.check, Some(idx), r.message);
                 }

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::Serialize;
 use urna_election::{
-    BallotOpening, ContestKind, EncryptedBallot, Entry, SpoiledBallot, TrackingCode,
+    AuditRequest, BallotOpening, ContestKind, EncryptedBallot, Entry, SpoiledBallot, TrackingCode,
 };
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -149,10 +149,15 @@ impl BallotDraft {
             &self.choices,
             rng,
         )?;
+        // Signed now, while the credential is at hand, so that `audit`
+        // needs no randomness; dropped unseen if the ballot is cast.
+        let request =
+            AuditRequest::sign(&ballot.tracking_code(), self.credential.signing_key(), rng);
         Ok(SealedBallot {
             draft: self,
             ballot,
             opening,
+            request,
         })
     }
 }
@@ -166,6 +171,8 @@ pub struct SealedBallot {
     ballot: EncryptedBallot,
     // Wiped on drop (its contest openings are `ZeroizeOnDrop`).
     opening: BallotOpening,
+    // The credential's request for an audit of this ballot (never public).
+    request: AuditRequest,
 }
 
 impl core::fmt::Debug for SealedBallot {
@@ -195,20 +202,21 @@ impl SealedBallot {
     }
 
     /// Benaloh audit: reveal the randomness. Returns the audited ballot (to
-    /// post as spoiled and to check) and a draft with the same choices, to
-    /// be sealed afresh with new randomness. This ballot can no longer be cast.
+    /// post and to check) and a draft with the same choices, to be sealed
+    /// afresh with new randomness. This ballot can no longer be cast. The
+    /// audit holds the ciphertexts, their openings and `H_b` — not the
+    /// credential, the proofs or the signature (`spec/record.md` §5.5).
     pub fn audit(self) -> (AuditedBallot, BallotDraft) {
         let SealedBallot {
             draft,
             ballot,
             opening,
+            request,
         } = self;
         let audited = AuditedBallot {
             election: draft.election.clone(),
-            spoiled: SpoiledBallot {
-                ballot,
-                openings: opening.reveal(),
-            },
+            spoiled: SpoiledBallot::of(&ballot, opening),
+            request: Some(request),
         };
         (audited, draft)
     }
@@ -272,13 +280,17 @@ pub struct AuditedContest {
     pub values: Vec<(String, u64)>,
 }
 
-/// A Benaloh-audited ballot: the ballot and its revealed openings. It is
-/// posted as a spoiled entry (`spec/record.md` §5.5) and can never be
-/// counted; anyone can check it ([`AuditedBallot::verify`]).
+/// A Benaloh-audited ballot: its ciphertexts, their openings and `H_b`
+/// (`spec/record.md` §5.5). It is posted as a spoiled entry, can never be
+/// counted, names no credential, and anyone can check it against the
+/// tracking code the voter saw ([`AuditedBallot::verify`]), on any device
+/// ([`AuditedBallot::find`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditedBallot {
     election: Election,
     spoiled: SpoiledBallot,
+    // The credential's request, on the device that audited only.
+    request: Option<AuditRequest>,
 }
 
 impl AuditedBallot {
@@ -288,6 +300,7 @@ impl AuditedBallot {
             Entry::Spoiled(spoiled) => Ok(AuditedBallot {
                 election: election.clone(),
                 spoiled,
+                request: None,
             }),
             _ => Err(ClientError::format(
                 "audited ballot",
@@ -296,9 +309,32 @@ impl AuditedBallot {
         }
     }
 
-    /// The tracking code of the audited ballot (shown before the audit).
+    /// The second device's check (`spec/client.md` §4.5): find on the
+    /// board the audit whose tracking code is `code` (the full 64 hex
+    /// digits or the short form the first device showed) and check it.
+    /// Returns the audit; [`AuditedBallot::verify`] then shows its values.
+    pub fn find<B: BoardApi + ?Sized>(board: &B, election: &Election, code: &str) -> Result<Self> {
+        let wanted = CodeQuery::parse(code)?;
+        let id = &election.manifest().election_id;
+        for entry in board.audited_entries(id)? {
+            let Ok(a) = AuditedBallot::from_entry_bytes(election, &entry) else {
+                continue;
+            };
+            if wanted.matches(&a.tracking_code()) {
+                a.verify()?;
+                return Ok(a);
+            }
+        }
+        Err(ClientError::format(
+            "audited ballot",
+            format!("the board has no audited ballot with tracking code {code}"),
+        ))
+    }
+
+    /// The tracking code the device showed before the audit, recomputed
+    /// from the ciphertexts and `H_b` (`spec/record.md` §5.4).
     pub fn tracking_code(&self) -> TrackingCode {
-        self.spoiled.ballot.tracking_code()
+        self.spoiled.tracking_code()
     }
 
     /// The spoiled ballot.
@@ -311,14 +347,18 @@ impl AuditedBallot {
         Entry::Spoiled(self.spoiled.clone()).to_bytes()
     }
 
-    /// Everything anyone can check (`spec/record.md` §5.3, §5.5 (A1)): the
-    /// ballot is valid for the election, and every ciphertext opens to
-    /// the revealed value with the revealed randomness. Returns what the
-    /// ballot encrypts, to compare with what the voter chose.
+    /// The credential's request that goes with the entry (`spec/api.md`
+    /// §5.6); `None` for an audit read from a board.
+    pub fn request(&self) -> Option<&AuditRequest> {
+        self.request.as_ref()
+    }
+
+    /// Everything anyone can check (`spec/record.md` §5.5 (A1)): the
+    /// audit is for this election, and every ciphertext opens to the
+    /// revealed value, which the contest allows. Returns what the ballot
+    /// encrypts, to compare with what the voter chose.
     pub fn verify(&self) -> Result<Vec<AuditedContest>> {
-        let ctx = self.election.context();
-        self.spoiled.ballot.verify(ctx)?;
-        self.spoiled.verify_openings(ctx)?;
+        self.spoiled.verify(self.election.context())?;
         Ok(self.decoded())
     }
 
@@ -327,14 +367,14 @@ impl AuditedBallot {
             .manifest()
             .contests
             .iter()
-            .zip(&self.spoiled.openings)
-            .map(|(c, (values, _))| AuditedContest {
+            .zip(self.spoiled.values())
+            .map(|(c, values)| AuditedContest {
                 contest: c.id.clone(),
                 values: c
                     .options
                     .iter()
                     .zip(values)
-                    .map(|(o, &v)| (o.id.clone(), v))
+                    .map(|(o, v)| (o.id.clone(), v))
                     .collect(),
             })
             .collect()
@@ -342,11 +382,7 @@ impl AuditedBallot {
 
     /// The values in the draft form, `values[contest][option]`.
     pub fn values(&self) -> Vec<Vec<u64>> {
-        self.spoiled
-            .openings
-            .iter()
-            .map(|(v, _)| v.clone())
-            .collect()
+        self.spoiled.values()
     }
 
     /// Whether the audit shows exactly these choices (the voter's check
@@ -355,11 +391,20 @@ impl AuditedBallot {
         self.values() == choices
     }
 
-    /// Post to a board as a spoiled ballot; checks the board's receipt
-    /// (key from the election bundle, else from the board).
+    /// Post to a board as a spoiled ballot, with the credential's request
+    /// (the board charges that credential's audit quota and logs only the
+    /// entry); checks the board's receipt (key from the election bundle,
+    /// else from the board).
     pub fn post<B: BoardApi + ?Sized>(&self, board: &B) -> Result<BoardReceipt> {
+        let request = self.request.as_ref().ok_or_else(|| {
+            ClientError::format(
+                "audited ballot",
+                "only the device that audited holds the credential's request to post it",
+            )
+        })?;
         let entry = self.entry_bytes();
-        let answer = board.submit_spoiled(&self.election.manifest().election_id, &entry)?;
+        let answer =
+            board.submit_spoiled(&self.election.manifest().election_id, &entry, request)?;
         let key = match self.election.board_key() {
             Some(k) => *k,
             None => board.board_key()?,
@@ -374,6 +419,45 @@ impl AuditedBallot {
             None,
         )?;
         Ok(answer)
+    }
+}
+
+/// A tracking code as a person gives it: the full 64 hex digits, or the
+/// short form read the Crockford way (`spec/record.md` §5.4).
+enum CodeQuery {
+    Full(String),
+    Short(String),
+}
+
+impl CodeQuery {
+    fn parse(s: &str) -> Result<Self> {
+        let s = s.trim();
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(CodeQuery::Full(s.to_ascii_lowercase()));
+        }
+        let symbols = s
+            .chars()
+            .filter(|c| !crate::base32::is_separator(*c))
+            .map(crate::base32::value)
+            .collect::<Option<Vec<u8>>>()
+            .filter(|v| v.len() == 20)
+            .ok_or_else(|| {
+                ClientError::format(
+                    "tracking code",
+                    "64 hex digits, or 20 letters and digits in groups of four",
+                )
+            })?;
+        Ok(CodeQuery::Short(crate::base32::group(
+            &crate::base32::encode_symbols(&symbols),
+            4,
+        )))
+    }
+
+    fn matches(&self, code: &TrackingCode) -> bool {
+        match self {
+            CodeQuery::Full(hex) => code.to_hex() == *hex,
+            CodeQuery::Short(short) => code.short() == *short,
+        }
     }
 }
 

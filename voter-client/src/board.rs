@@ -6,6 +6,7 @@
 //! [`BoardApi`]; the browser page does its own `fetch` and hands the
 //! answers to the same checks ([`crate::BallotFile::accept_receipt`]).
 
+use urna_election::AuditRequest;
 use urna_log::{BoardPublicKey, InclusionProof, SignedTreeHead};
 
 use crate::election::ElectionBundle;
@@ -26,8 +27,18 @@ pub trait BoardApi {
     fn election_bundle(&self, election_id: &str) -> Result<ElectionBundle>;
     /// Submit a cast ballot entry (tag 5).
     fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt>;
-    /// Submit an audited (spoiled) ballot entry (tag 6).
-    fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt>;
+    /// Submit an audited (spoiled) ballot entry (tag 6) with the
+    /// credential's request (`spec/api.md` §5.6), which the board checks
+    /// and charges but never logs.
+    fn submit_spoiled(
+        &self,
+        election_id: &str,
+        entry: &[u8],
+        request: &AuditRequest,
+    ) -> Result<BoardReceipt>;
+    /// Every audited-ballot entry (tag 6) of the election's log, in log
+    /// order: what a second device searches for a tracking code.
+    fn audited_entries(&self, election_id: &str) -> Result<Vec<Vec<u8>>>;
     /// The latest signed tree head and the inclusion proof of the entry at
     /// `log_index` under it.
     fn inclusion_proof(

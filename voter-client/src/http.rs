@@ -7,7 +7,8 @@
 //! | board key | `GET /api/board` → `{"board_key", …}` |
 //! | election bundle | `GET /api/elections/{id}/entries?start&end` (manifest, ceremony, credential list) |
 //! | submit a ballot | `POST /api/elections/{id}/ballots` `{"entry": "<hex>"}` → receipt |
-//! | submit an audit | `POST /api/elections/{id}/spoiled` `{"entry": "<hex>"}` → receipt |
+//! | submit an audit | `POST /api/elections/{id}/spoiled` `{"entry", "credential", "signature"}` → receipt |
+//! | audited entries | `GET /api/elections/{id}/entries?start&end`, the tag-6 entries |
 //! | inclusion proof | `GET /api/elections/{id}/proof/inclusion?index=` |
 //!
 //! Refusals are `{"code", "message"}` with an HTTP status; they become
@@ -186,8 +187,29 @@ impl BoardApi for HttpBoard {
         self.submit(election_id, entry, urna_election::entry::tag::BALLOT)
     }
 
-    fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        self.submit(election_id, entry, urna_election::entry::tag::SPOILED)
+    fn submit_spoiled(
+        &self,
+        election_id: &str,
+        entry: &[u8],
+        request: &urna_election::AuditRequest,
+    ) -> Result<BoardReceipt> {
+        if entry.first() != Some(&urna_election::entry::tag::SPOILED) {
+            return Err(ClientError::format("entry", "not an audited-ballot entry"));
+        }
+        self.client
+            .post_audit(
+                election_id,
+                entry,
+                &request.credential.to_bytes(),
+                &request.signature.to_bytes(),
+            )
+            .map_err(wire)
+    }
+
+    fn audited_entries(&self, election_id: &str) -> Result<Vec<Vec<u8>>> {
+        let mut all = self.client.entries(election_id).map_err(wire)?;
+        all.retain(|e| e.first() == Some(&urna_election::entry::tag::SPOILED));
+        Ok(all)
     }
 
     fn inclusion_proof(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use urna_election::rules::{BallotKind, ProofCheck, Rules};
-use urna_election::{ElectionContext, Entry};
+use urna_election::{AuditRequest, ElectionContext, Entry};
 use urna_log::{BoardKey, BoardPublicKey, InclusionProof, MemoryTree, SignedTreeHead};
 
 use crate::board::BoardApi;
@@ -25,6 +25,7 @@ struct State {
     rules: Rules,
     offline: bool,
     lose_answers: usize,
+    audits: Vec<Vec<u8>>,
 }
 
 /// An in-memory bulletin board for one election: checks ballots as a
@@ -69,6 +70,7 @@ impl MemoryBoard {
                 rules: Rules::opened(election.context().clone()),
                 offline: false,
                 lose_answers: 0,
+                audits: Vec::new(),
             }),
         })
     }
@@ -104,12 +106,17 @@ impl MemoryBoard {
         self.len() == 0
     }
 
-    fn submit(&self, election_id: &str, entry: &[u8], spoiled: bool) -> Result<BoardReceipt> {
+    fn submit(
+        &self,
+        election_id: &str,
+        entry: &[u8],
+        audit: Option<&AuditRequest>,
+    ) -> Result<BoardReceipt> {
         let mut s = self.state()?;
         if s.offline {
             return Err(ClientError::Transport("the board is unreachable".into()));
         }
-        let answer = s.accept(election_id, entry, spoiled)?;
+        let answer = s.accept(election_id, entry, audit)?;
         if s.lose_answers > 0 {
             s.lose_answers -= 1;
             return Err(ClientError::Transport(
@@ -121,7 +128,12 @@ impl MemoryBoard {
 }
 
 impl State {
-    fn accept(&mut self, election_id: &str, entry: &[u8], spoiled: bool) -> Result<BoardReceipt> {
+    fn accept(
+        &mut self,
+        election_id: &str,
+        entry: &[u8],
+        audit: Option<&AuditRequest>,
+    ) -> Result<BoardReceipt> {
         if election_id != self.ctx.manifest().election_id {
             return Err(refuse("ERR_NOT_FOUND", "no such election"));
         }
@@ -131,12 +143,21 @@ impl State {
             return Ok(r.clone());
         }
         let parsed = Entry::from_bytes(entry).map_err(|e| refuse(e.code(), e.to_string()))?;
-        let (ballot, kind) = match (&parsed, spoiled) {
-            (Entry::Ballot(b), false) => (b, "ballot"),
-            (Entry::Spoiled(sp), true) => (&sp.ballot, "spoiled"),
+        let (code, kind) = match (&parsed, audit) {
+            (Entry::Ballot(b), None) => (b.tracking_code(), "ballot"),
+            (Entry::Spoiled(sp), Some(req)) => {
+                // The board's request checks (spec/api.md §5.6): a listed
+                // credential that signed this tracking code.
+                let code = sp.tracking_code();
+                if self.ctx.credentials().weight(&req.credential).is_none() {
+                    return Err(refuse("ERR_CREDENTIAL_UNKNOWN", "not a listed credential"));
+                }
+                req.verify(&code)
+                    .map_err(|e| refuse(e.code(), e.to_string()))?;
+                (code, "spoiled")
+            }
             _ => return Err(refuse("ERR_BAD_REQUEST", "wrong entry type")),
         };
-        let code = ballot.tracking_code();
         if self.rules.code(&code.0 .0) == Some(BallotKind::Audited) {
             return Err(refuse(
                 "ERR_BALLOT_SPOILED",
@@ -146,9 +167,13 @@ impl State {
         // (R6), (R7), (R9): the rule-book's ballot rules.
         match &parsed {
             Entry::Spoiled(sp) => self.rules.audited(sp, true),
-            _ => self.rules.ballot(ballot, code.0 .0, ProofCheck::Verify),
+            Entry::Ballot(b) => self.rules.ballot(b, code.0 .0, ProofCheck::Verify),
+            _ => Ok(()),
         }
         .map_err(|r| refuse(r.code, r.message))?;
+        if audit.is_some() {
+            self.audits.push(entry.to_vec());
+        }
         let index = self.tree.push_entry(entry);
         self.time_ms += 1000;
         let key = BoardKey::from_seed(&self.seed);
@@ -209,11 +234,24 @@ impl BoardApi for MemoryBoard {
     }
 
     fn submit_ballot(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        self.submit(election_id, entry, false)
+        self.submit(election_id, entry, None)
     }
 
-    fn submit_spoiled(&self, election_id: &str, entry: &[u8]) -> Result<BoardReceipt> {
-        self.submit(election_id, entry, true)
+    fn submit_spoiled(
+        &self,
+        election_id: &str,
+        entry: &[u8],
+        request: &AuditRequest,
+    ) -> Result<BoardReceipt> {
+        self.submit(election_id, entry, Some(request))
+    }
+
+    fn audited_entries(&self, election_id: &str) -> Result<Vec<Vec<u8>>> {
+        let s = self.state()?;
+        if election_id != s.ctx.manifest().election_id {
+            return Err(refuse("ERR_NOT_FOUND", "no such election"));
+        }
+        Ok(s.audits.clone())
     }
 
     fn inclusion_proof(

@@ -134,11 +134,12 @@ impl CastReceipt {
         let p = Promise::decode(&bytes).map_err(ClientError::from)?;
         p.verify(&self.board_key, &self.election)?;
         let entry = self.entry_bytes()?;
-        let code = TrackingCode(Hash32(urna_election::codec::hash(
-            "urna/v1/tracking-code",
-            &entry[1..],
-        )));
-        if code != self.tracking_code || entry.get(1..33) != Some(&self.fingerprint.0[..]) {
+        let ballot = match urna_election::Entry::from_bytes(&entry) {
+            Ok(urna_election::Entry::Ballot(b)) => b,
+            _ => return Err(ClientError::receipt("the receipt's entry is not a ballot")),
+        };
+        if ballot.tracking_code() != self.tracking_code || ballot.fingerprint() != self.fingerprint
+        {
             return Err(ClientError::receipt(
                 "the ballot in the receipt does not have its tracking code or election",
             ));

@@ -133,6 +133,8 @@ fn g03_audit_then_cast() {
     let choices = chosen.choices().to_vec();
     let sealed = chosen.seal().unwrap();
     let audited_code = sealed.tracking_code();
+    // The device's full ballot (credential, proofs, signature): never posted.
+    let full = sealed.ballot().clone();
 
     let (audited, draft_again) = sealed.audit();
     assert_eq!(audited.tracking_code(), audited_code);
@@ -149,9 +151,19 @@ fn g03_audit_then_cast() {
     let reread =
         voter_client::AuditedBallot::from_entry_bytes(&election, &audited.entry_bytes()).unwrap();
     assert!(reread.shows(&choices));
+    // A second device finds it by the tracking code the first one showed.
+    let found =
+        voter_client::AuditedBallot::find(&board, &election, &audited_code.short()).unwrap();
+    assert_eq!(found.tracking_code(), audited_code);
+    assert!(found.shows(&choices));
+    let full_code = voter_client::AuditedBallot::find(&board, &election, &audited_code.to_hex());
+    assert_eq!(full_code.unwrap(), found);
+    assert!(
+        voter_client::AuditedBallot::find(&board, &election, "0000-0000-0000-0000-0000").is_err()
+    );
 
     // The audited ballot can never be cast.
-    let as_ballot = urna_election::Entry::Ballot(audited.spoiled().ballot.clone()).to_bytes();
+    let as_ballot = urna_election::Entry::Ballot(full).to_bytes();
     let e = board.submit_ballot("sample", &as_ballot).unwrap_err();
     assert_eq!(e.code(), "ERR_BALLOT_SPOILED");
 
@@ -159,14 +171,8 @@ fn g03_audit_then_cast() {
     assert_eq!(draft_again.choices(), &choices[..]);
     let fresh = draft_again.seal().unwrap();
     assert_ne!(fresh.tracking_code(), audited_code);
-    let alphas = |b: &urna_election::EncryptedBallot| -> Vec<[u8; 32]> {
-        b.contests()
-            .iter()
-            .flat_map(|c| c.ciphertexts().iter().map(|ct| ct.alpha().to_bytes()))
-            .collect()
-    };
-    let old = alphas(&audited.spoiled().ballot);
-    assert!(alphas(fresh.ballot()).iter().all(|a| !old.contains(a)));
+    let old: Vec<[u8; 32]> = audited.spoiled().alphas().collect();
+    assert!(fresh.ballot().alphas().all(|a| !old.contains(&a)));
     fresh.cast(&board).unwrap().verify().unwrap();
 }
 

@@ -9,7 +9,9 @@ use std::process::Command;
 
 use urna_election::{Entry, Phase};
 use voter_client::http::HttpBoard;
-use voter_client::{BallotDraft, BoardApi, CastReceipt, Election, ExpectedFingerprint};
+use voter_client::{
+    AuditedBallot, BallotDraft, BoardApi, CastReceipt, Election, ExpectedFingerprint,
+};
 
 struct Board {
     rt: tokio::runtime::Runtime,
@@ -105,12 +107,20 @@ fn voting_through_a_real_board() {
     d.set(0, 0, 1).unwrap();
     d.set(0, 3, 1).unwrap();
     let choices = d.choices().to_vec();
-    let (audited, d) = d.seal().unwrap().audit();
+    let sealed = d.seal().unwrap();
+    // What the device still holds; the audit publishes none of it.
+    let full = sealed.ballot().clone();
+    let (audited, d) = sealed.audit();
     assert!(audited.shows(&choices));
     audited.verify().unwrap();
     let posted = audited.post(&http).unwrap();
     assert_eq!(posted.kind, "spoiled");
-    let spoiled_as_ballot = Entry::Ballot(audited.spoiled().ballot.clone()).to_bytes();
+    // The second device: from the short code the first one showed.
+    let short = audited.tracking_code().short();
+    let found = AuditedBallot::find(&http, &election, &short.to_lowercase()).unwrap();
+    assert_eq!(found.values(), choices);
+    assert!(found.request().is_none());
+    let spoiled_as_ballot = Entry::Ballot(full).to_bytes();
     let e = http
         .submit_ballot("loopback", &spoiled_as_ballot)
         .unwrap_err();
@@ -176,6 +186,30 @@ fn voting_through_a_real_board() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("still included"));
+
+    // The second device's check from the command line: by the short
+    // tracking code the first device showed, the audit and its choices.
+    let election_file = dir.path().join("election.json");
+    std::fs::write(&election_file, bundle.to_json()).unwrap();
+    let fp = s.fingerprint.to_hex();
+    let check_audit = |code: &str| {
+        Command::new(exe)
+            .args(["check-audit", "--election"])
+            .arg(&election_file)
+            .args(["--fingerprint", &fp, "--board", &board.base, "--code", code])
+            .output()
+            .unwrap()
+    };
+    let out = check_audit(&short);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("council = option-1 : 1"), "{stdout}");
+    assert!(stdout.contains("council = option-4 : 1"), "{stdout}");
+    assert!(!check_audit("0000-0000-0000-0000-0000").status.success());
 
     // A receipt altered by hand is refused by the command line.
     let tampered = std::fs::read_to_string(&receipt).unwrap().replacen(

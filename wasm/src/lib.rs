@@ -12,7 +12,7 @@
 //! new Election(bundleJson, fingerprint)
 //! new Draft(election, credentialCode) .set(c, o, v) .check() .seal() → Sealed
 //! Sealed .trackingCode() .shortCode() .audit() → Audit | .intoBallotFile() → BallotFile
-//! Audit .shownJson() .entryHex() .takeDraft() → Draft
+//! Audit .shownJson() .trackingCode() .entryHex() .requestJson() .takeDraft() → Draft
 //! BallotFile .entryHex() .fileBytes() .text() .qrPayload() .acceptReceipt(…) → receipt JSON
 //! checkReceipt(json), checkInclusion(json, headJson, proofJson)
 //! generateCredential() → NewCredential .code() .publicCredential(); publicCredential(code)
@@ -235,10 +235,34 @@ impl WasmAudit {
         Ok(serde_json::to_string(&shown).unwrap_or_default())
     }
 
-    /// The spoiled entry to post, hex (`{"entry": …}` body).
+    /// The audit's tracking code, 64 hex digits (recomputed from the
+    /// ciphertexts and `H_b`: the code a second device looks up).
+    #[wasm_bindgen(js_name = trackingCode)]
+    pub fn tracking_code(&self) -> String {
+        self.audited.tracking_code().to_hex()
+    }
+
+    /// The spoiled entry, hex: names no credential (`spec/record.md` §5.5).
     #[wasm_bindgen(js_name = entryHex)]
     pub fn entry_hex(&self) -> String {
         hex::encode(self.audited.entry_bytes())
+    }
+
+    /// The body to post to `…/spoiled` (`spec/api.md` §5.6): the entry,
+    /// and the credential's request, which the board checks and charges
+    /// but never publishes.
+    #[wasm_bindgen(js_name = requestJson)]
+    pub fn request_json(&self) -> Result<String, JsValue> {
+        let req = self
+            .audited
+            .request()
+            .ok_or_else(|| format_err("audit", "no request: this audit was read from a board"))?;
+        Ok(serde_json::json!({
+            "entry": hex::encode(self.audited.entry_bytes()),
+            "credential": hex::encode(req.credential.to_bytes()),
+            "signature": hex::encode(req.signature.to_bytes()),
+        })
+        .to_string())
     }
 
     /// The draft with the same choices, to seal afresh (once).

@@ -105,12 +105,16 @@ async function getJson(path) {
 }
 
 async function postEntry(path, entryHex) {
+  return postJson(path, JSON.stringify({ entry: entryHex }));
+}
+
+async function postJson(path, body) {
   let r;
   try {
     r = await fetch(apiBase + path, {
       method: "POST", credentials: "omit", cache: "no-store",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ entry: entryHex }),
+      body,
     });
   } catch (e) { throw { code: "ERR_TRANSPORT", message: String(e) }; }
   const text = await r.text();
@@ -391,7 +395,9 @@ async function audit() {
   $("audit-verdict").textContent = same ? "" : tr("audit_mismatch");
   $("audit-verdict").className = same ? "" : "error";
   show("step-audit");
-  try { await postEntry(`elections/${electionId}/spoiled`, a.entryHex()); } catch (e) { showError(parseError(e)); }
+  // The entry names no credential; the request (credential and its
+  // signature over the tracking code) is checked by the board, never logged.
+  try { await postJson(`elections/${electionId}/spoiled`, a.requestJson()); } catch (e) { showError(parseError(e)); }
 }
 
 function auditContinue() {

@@ -50,8 +50,10 @@ use submit::*;
 
 /// Body limit of ballot submissions: the largest ballot in hex, plus the JSON wrapper.
 pub const BALLOT_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 1024;
-/// Body limit of audited-ballot submissions (ballot plus openings).
-pub const SPOILED_BODY_LIMIT: usize = 2 * (2 * MAX_BALLOT_BYTES) + 1024;
+/// Body limit of audited-ballot submissions: the largest audit entry in
+/// hex (held to the ballot's limit, `spec/record.md` §6.1), the
+/// credential and its signature, and the JSON wrapper.
+pub const SPOILED_BODY_LIMIT: usize = 2 * (MAX_BALLOT_BYTES + 1) + 2 * (32 + 64) + 1024;
 /// Body limit of a credential list, and the global limit of any request:
 /// the largest record frame in hex.
 pub const ENTRY_BODY_LIMIT: usize = 2 * MAX_FRAME + 1024;
@@ -263,6 +265,15 @@ pub(crate) fn election(
 
 /// `{"entry": "<lower-case hex of the canonical entry bytes>"}` → bytes.
 pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u8>> {
+    let j: urna_api::wire::EntryBody = read_json(body, "{\"entry\": \"<hex>\"}")?;
+    entry_hex(&j.entry)
+}
+
+/// The body as the JSON object `shape` names.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    shape: &str,
+) -> ApiResult<T> {
     let body = body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large()
@@ -270,13 +281,17 @@ pub(crate) fn parse_body(body: Result<Bytes, BytesRejection>) -> ApiResult<Vec<u
             ApiError::new(ErrorCode::Encoding, "the request body could not be read")
         }
     })?;
-    let j: urna_api::wire::EntryBody = serde_json::from_slice(&body).map_err(|e| {
+    serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             ErrorCode::Encoding,
-            format!("the body must be the JSON object {{\"entry\": \"<hex>\"}}: {e}"),
+            format!("the body must be the JSON object {shape}: {e}"),
         )
-    })?;
-    let s = j.entry.as_bytes();
+    })
+}
+
+/// Lower-case hex of an entry → its bytes (one encoding per entry).
+pub(crate) fn entry_hex(hex_text: &str) -> ApiResult<Vec<u8>> {
+    let s = hex_text.as_bytes();
     if s.iter().all(u8::is_ascii_hexdigit) && s.iter().any(u8::is_ascii_uppercase) {
         return Err(ApiError::new(
             ErrorCode::NonCanonical,

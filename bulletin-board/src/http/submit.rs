@@ -14,7 +14,7 @@ use urna_election::entry::tag;
 use urna_election::Entry;
 
 use crate::error::ApiError;
-use crate::machine::{tracking_code_of_entry, Stage};
+use crate::machine::Stage;
 use crate::receipt::Receipt;
 use crate::sequencer::{ballot_receipt, lookup, Command};
 use urna_api::wire::EntryBody;
@@ -210,19 +210,75 @@ pub(super) async fn post_close(
     post_state(&st, id, body, 2).await
 }
 
-/// Publish an audited (spoiled) ballot with its openings (tag 6).
+/// Publish an audited (spoiled) ballot (tag 6) at a credential's request.
 ///
-/// The ballot must verify and its openings match; its tracking code can never be cast.
+/// The body is the audit entry — ciphertexts, openings and `H_b`, no
+/// credential — with the credential's key and its signature over the
+/// tracking code (`spec/api.md` §5.6). Checked in this order: the entry
+/// decodes; the same audit again gets its receipt, charging nothing; the
+/// credential is listed, its signature verifies, and only then is its
+/// audit quota charged (`429 ERR_QUOTA_EXCEEDED` when spent); then (R9)
+/// and (R7). Only the entry is logged; its tracking code can never be cast.
 #[utoipa::path(post, path = "/api/elections/{id}/spoiled", tag = "ballots",
     params(ElectionId),
-    request_body = EntryBody,
-    responses((status = 200, description = "Accepted (or the same entry again): the receipt", body = Receipt)))]
+    request_body = urna_api::wire::AuditBody,
+    responses((status = 200, description = "Accepted (or the same audit again): the receipt", body = Receipt),
+        (status = 429, description = "`ERR_QUOTA_EXCEEDED`: the credential's audits are spent")))]
 pub(super) async fn post_spoiled(
     State(st): St,
     id: Result<Path<String>, PathRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Receipt>> {
-    post_kind(&st, id, body, tag::SPOILED, "audited ballot").await
+    let shared = election(&st, id)?;
+    let body: urna_api::wire::AuditBody = read_json(
+        body,
+        "{\"entry\": \"<hex>\", \"credential\": \"<hex>\", \"signature\": \"<hex>\"}",
+    )?;
+    let raw = entry_hex(&body.entry)?;
+    let request = audit_request(&body)?;
+    let entry = decode_entry(&raw, tag::SPOILED, "audited ballot")?;
+    let Entry::Spoiled(audit) = &entry else {
+        return Err(ApiError::internal("spoiled tag without an audit"));
+    };
+    let code = audit.tracking_code();
+    // docs/attacks.md B3: the same audit again gets the same receipt.
+    if let Some(info) = shared.code(&code.0 .0) {
+        if !info.spoiled {
+            return Err(ApiError::new(
+                ErrorCode::BallotSpoiled,
+                "this ballot was cast; a cast ballot cannot be audited",
+            ));
+        }
+        return Ok(Json(ballot_receipt(&shared, &st.keys, code.0 .0, info)?));
+    }
+    let ctx = ballot_context(&shared.view(), false)?;
+    if ctx.credentials().weight(&request.credential).is_none() {
+        return Err(urna_election::ElectionError::CredentialUnknown.into());
+    }
+    // F21: the signature before the quota, so only a credential's holder
+    // spends its audits.
+    request.verify(&code)?;
+    st.audits
+        .charge(&shared.id, request.credential.to_bytes())?;
+    Ok(Json(
+        submit(&st, Some(shared.id.clone()), entry, raw).await?,
+    ))
+}
+
+/// The credential and signature of an audit body.
+fn audit_request(body: &urna_api::wire::AuditBody) -> ApiResult<urna_election::AuditRequest> {
+    let field = |text: &str, what: &'static str| {
+        urna_crypto::group::hex_decode(text, what)
+            .ok()
+            .filter(|_| !text.bytes().any(|c| c.is_ascii_uppercase()))
+            .ok_or_else(|| ApiError::new(ErrorCode::Encoding, format!("{what}: lower-case hex")))
+    };
+    let credential = urna_crypto::PublicKey::from_bytes(&field(&body.credential, "credential")?)?;
+    let signature = urna_crypto::Signature::from_bytes(&field(&body.signature, "signature")?)?;
+    Ok(urna_election::AuditRequest {
+        credential,
+        signature,
+    })
 }
 
 /// Post a trustee's decryption shares (tag 7).
@@ -322,7 +378,7 @@ pub(super) async fn ballot_inner(
         return Err(ApiError::internal("ballot tag without a ballot"));
     };
     // docs/attacks.md B3: the same bytes get the same receipt, at any time.
-    let code = tracking_code_of_entry(&raw);
+    let code = ballot.tracking_code().0 .0;
     if let Some(info) = shared.code(&code) {
         if info.spoiled {
             return Err(ApiError::new(

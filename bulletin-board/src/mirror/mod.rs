@@ -248,6 +248,8 @@ pub async fn start_mirror(config: MirrorConfig) -> anyhow::Result<RunningMirror>
         store,
         metrics: Arc::new(Metrics::default()),
         limiter: RateLimiter::new(0, 1),
+        // A mirror publishes no audit (read-only, §8.3).
+        audits: crate::audit_quota::AuditQuota::new(0),
         record_streams: Arc::new(tokio::sync::Semaphore::new(MIRROR_RECORD_STREAMS)),
         // A mirror creates no election (it is read-only, §8.3).
         creation: crate::state::CreationPolicy::default(),

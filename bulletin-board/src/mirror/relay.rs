@@ -38,7 +38,6 @@ use urna_log::{BoardPublicKey, Hash};
 use super::{Answer, MirrorError, MirrorState};
 use crate::error::ApiError;
 use crate::http::{decode_entry, parse_body, AppState, BALLOT_BODY_LIMIT};
-use crate::machine::tracking_code_of_entry;
 use crate::receipt::Receipt;
 use crate::sequencer::now_ms;
 use crate::store::{RelayOutcome, RelayRow};
@@ -267,7 +266,7 @@ async fn intake(
     let Entry::Ballot(ballot) = entry else {
         return Err(ApiError::internal("ballot tag without a ballot"));
     };
-    let code = tracking_code_of_entry(&raw);
+    let code = ballot.tracking_code().0 .0;
     // The same ballot again: the same answer (B3).
     if let Some(row) = queued_row(s, &shared.id, &code).await? {
         return Ok(answer_of(s, &row));

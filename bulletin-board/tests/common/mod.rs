@@ -255,6 +255,11 @@ pub struct TestBoard {
     pub db: TestDb,
     pub addr: std::net::SocketAddr,
     pub public: urna_log::BoardPublicKey,
+    /// Credentials that sign the request of every audit posted with
+    /// [`TestBoard::post_entry`] (`spec/api.md` §5.6), chosen by the
+    /// audit's tracking code; none: the [`sample`]'s voters for its
+    /// election, and no request for any other.
+    pub auditors: std::sync::Mutex<Vec<urna_crypto::SecretKey>>,
 }
 
 impl TestBoard {
@@ -273,6 +278,7 @@ impl TestBoard {
             public: board.public_key,
             board: Some(board),
             db,
+            auditors: Default::default(),
         })
     }
 
@@ -291,6 +297,7 @@ impl TestBoard {
             public: board.public_key,
             board: Some(board),
             db,
+            auditors: Default::default(),
         })
     }
 
@@ -324,9 +331,24 @@ impl TestBoard {
         self.post_raw(path, body).await
     }
 
-    /// Post an entry to the endpoint of its kind.
+    /// Post an entry to the endpoint of its kind; an audit with the
+    /// request of one of [`TestBoard::auditors`].
     pub async fn post_entry(&self, election: &str, entry: &[u8]) -> Answer {
-        self.post_hex(&path_for(election, entry), entry).await
+        let path = path_for(election, entry);
+        let mut auditors = self.auditors.lock().unwrap().clone();
+        if auditors.is_empty() && entry.first() == Some(&tag::SPOILED) && election == sample().id {
+            // The sample's own audits, posted in order with the rest of it.
+            auditors = sample().secrets.voters.clone();
+        }
+        match audit_body(&auditors, entry) {
+            Some(body) => self.post_raw(&path, body).await,
+            None => self.post_hex(&path, entry).await,
+        }
+    }
+
+    /// Let the sample's voters request the audits posted from now on.
+    pub fn audit_as(&self, voters: &[urna_crypto::SecretKey]) {
+        *self.auditors.lock().unwrap() = voters.to_vec();
     }
 
     /// The latest tree head and every entry (at most 1000), to compare
@@ -351,6 +373,33 @@ impl TestBoard {
         assert_eq!(a.status, StatusCode::OK);
         a.body.to_vec()
     }
+}
+
+/// The body of an audit (`spec/api.md` §5.6) whose request is signed by
+/// the voter the tracking code picks; `None` for any other entry, or
+/// without voters.
+pub fn audit_body(voters: &[urna_crypto::SecretKey], entry: &[u8]) -> Option<Vec<u8>> {
+    let Ok(Entry::Spoiled(audit)) = Entry::from_bytes(entry) else {
+        return None;
+    };
+    let code = audit.tracking_code();
+    let voter = voters.get(usize::from(code.0 .0[0]) % voters.len().max(1))?;
+    Some(audit_request_body(entry, voter, &code))
+}
+
+/// `{"entry", "credential", "signature"}` for an audit entry, signed by `voter`.
+pub fn audit_request_body(
+    entry: &[u8],
+    voter: &urna_crypto::SecretKey,
+    code: &urna_election::TrackingCode,
+) -> Vec<u8> {
+    let req = urna_election::AuditRequest::sign(code, voter, &mut rand_core::OsRng);
+    serde_json::to_vec(&serde_json::json!({
+        "entry": hex::encode(entry),
+        "credential": hex::encode(req.credential.to_bytes()),
+        "signature": hex::encode(req.signature.to_bytes()),
+    }))
+    .unwrap()
 }
 
 /// The endpoint that takes an entry of this kind.

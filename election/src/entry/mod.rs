@@ -6,9 +6,10 @@
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use urna_crypto::group::{Reader, Writer};
-use urna_crypto::{Ciphertext, DecryptionShare, PublicKey, Scalar, SecretKey, Signature};
+use urna_crypto::{DecryptionShare, PublicKey, SecretKey, Signature};
 
-use crate::ballot::{ElectionContext, EncryptedBallot};
+use crate::audit::SpoiledBallot;
+use crate::ballot::EncryptedBallot;
 use crate::codec::Hash32;
 use crate::credentials::CredentialList;
 use crate::error::{ElectionError, Result};
@@ -44,15 +45,6 @@ pub struct StateChange {
     pub timestamp: u64,
     /// Organizer's signature over the body.
     pub signature: Signature,
-}
-
-/// A Benaloh-audited ballot: the ballot and its revealed openings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SpoiledBallot {
-    /// The audited ballot (never counted).
-    pub ballot: EncryptedBallot,
-    /// Per contest: the values and the encryption randomness of each option.
-    pub openings: Vec<(Vec<u64>, Vec<Scalar>)>,
 }
 
 /// One trustee's decryption shares of the final tally, one per option.
@@ -149,35 +141,6 @@ pub mod tag {
     pub const REPLACEMENT: u8 = 9;
 }
 
-impl SpoiledBallot {
-    /// Check that every revealed opening matches the ballot's ciphertexts
-    /// and the contest rules (spec/record.md §5.5 (A1), (A2)).
-    pub fn verify_openings(&self, ctx: &ElectionContext) -> Result<()> {
-        let contests = self.ballot.contests();
-        if self.openings.len() != contests.len() {
-            return Err(ElectionError::BallotShape(
-                "the audit reveals a different number of contests".into(),
-            ));
-        }
-        for (ci, ((values, nonces), contest)) in self.openings.iter().zip(contests).enumerate() {
-            let cts: &[Ciphertext] = contest.ciphertexts();
-            if values.len() != cts.len() || nonces.len() != cts.len() {
-                return Err(ElectionError::BallotShape(format!(
-                    "contest {ci}: the audit reveals a different number of options"
-                )));
-            }
-            for (oi, ((m, r), ct)) in values.iter().zip(nonces).zip(cts).enumerate() {
-                if !ctx.election_key().vartime_check_opening(ct, *m, r) {
-                    return Err(ElectionError::ProofInvalid(format!(
-                        "audited ballot: contest {ci} option {oi} does not open to the revealed value"
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 impl Entry {
     /// The entry's tag.
     pub fn tag(&self) -> u8 {
@@ -218,16 +181,7 @@ impl Entry {
                 s.signature.write(&mut w);
             }
             Entry::Ballot(b) => b.write(&mut w),
-            Entry::Spoiled(s) => {
-                s.ballot.write(&mut w);
-                w.u32(s.openings.len() as u32);
-                for (values, nonces) in &s.openings {
-                    w.u32(values.len() as u32);
-                    for (v, n) in values.iter().zip(nonces) {
-                        w.u64(*v).scalar(n);
-                    }
-                }
-            }
+            Entry::Spoiled(s) => s.write(&mut w),
             Entry::Tally(t) => {
                 w.u32(t.trustee);
                 w.u32(t.shares.len() as u32);
@@ -291,20 +245,15 @@ impl Entry {
             }
             tag::BALLOT => Entry::Ballot(EncryptedBallot::read(r)?),
             tag::SPOILED => {
-                let ballot = EncryptedBallot::read(r)?;
-                let nc = r.count(max_contests, "audit contest count")?;
-                let mut openings = Vec::with_capacity(nc as usize);
-                for _ in 0..nc {
-                    let no = r.count(max_options, "audit option count")?;
-                    let mut values = Vec::with_capacity(no as usize);
-                    let mut nonces = Vec::with_capacity(no as usize);
-                    for _ in 0..no {
-                        values.push(r.u64("audit value")?);
-                        nonces.push(r.scalar("audit nonce")?);
-                    }
-                    openings.push((values, nonces));
+                // Smaller than the ballot it audits (no proofs), so held
+                // to the ballot's limit (spec/record.md §6.1).
+                if r.remaining() > crate::ballot::MAX_BALLOT_BYTES {
+                    return Err(ElectionError::BallotShape(format!(
+                        "an audited ballot above {} bytes",
+                        crate::ballot::MAX_BALLOT_BYTES
+                    )));
                 }
-                Entry::Spoiled(SpoiledBallot { ballot, openings })
+                Entry::Spoiled(SpoiledBallot::read(r)?)
             }
             tag::TALLY => {
                 let trustee = r.u32("tally trustee")?;

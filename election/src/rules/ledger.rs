@@ -523,18 +523,18 @@ impl Rules {
     }
 
     /// (R9), (R7): an audited ballot, in any stage once the context exists:
-    /// a valid ballot (V1)–(V5), its openings (A1), not a cast ballot's
-    /// tracking code (A2), no repeated `α`. An exact repeat of an earlier
-    /// audited ballot adds nothing and is accepted.
-    pub fn audited(&mut self, s: &SpoiledBallot, check_proofs: bool) -> Result<(), Refusal> {
+    /// right election and shape, openings that open its ciphertexts to
+    /// values the contest allows (A1), a tracking code (H5, recomputed
+    /// from `H_c` and `H_b`) that is not a cast ballot's (A2), no repeated
+    /// `α`. An exact repeat of an earlier audited ballot adds nothing and
+    /// is accepted. `check_openings` is false only for a board replaying
+    /// its own database.
+    pub fn audited(&mut self, s: &SpoiledBallot, check_openings: bool) -> Result<(), Refusal> {
         let ctx = self.ballot_context(Check::R9, "an audited ballot")?;
-        if check_proofs {
-            s.ballot
-                .verify(&ctx)
-                .and_then(|_| s.verify_openings(&ctx))
-                .map_err(|e| Refusal::of(Check::R9, &e))?;
+        if check_openings {
+            s.verify(&ctx).map_err(|e| Refusal::of(Check::R9, &e))?;
         }
-        let code = s.ballot.tracking_code().0 .0;
+        let code = s.tracking_code().0 .0;
         match self.codes.get(&code) {
             Some(BallotKind::Cast) => {
                 return Err(Refusal::new(
@@ -546,7 +546,7 @@ impl Rules {
             Some(BallotKind::Audited) => return Ok(()),
             None => {}
         }
-        let alphas = self.fresh_alphas(&s.ballot, Check::R7)?;
+        let alphas = self.fresh(s.alphas(), Check::R7)?;
         self.alphas.extend(alphas);
         self.codes.insert(code, BallotKind::Audited);
         Ok(())
@@ -555,31 +555,33 @@ impl Rules {
     /// A verifier's bookkeeping after a ballot or audited ballot was
     /// refused under (R7): its `α` values still join the set
     /// (`spec/record.md` (R7)).
-    pub fn remember_refused(&mut self, b: &EncryptedBallot) {
-        for c in b.contests() {
-            for ct in c.ciphertexts() {
-                self.alphas.insert(ct.alpha().to_bytes());
-            }
-        }
+    pub fn remember_refused(&mut self, alphas: impl IntoIterator<Item = [u8; 32]>) {
+        self.alphas.extend(alphas);
     }
 
     /// The `α` values of a ballot, if none repeats one already accepted or
     /// another of the same ballot (R7; a repeated `α` is a reused nonce).
     fn fresh_alphas(&self, b: &EncryptedBallot, check: Check) -> Result<Vec<[u8; 32]>, Refusal> {
+        self.fresh(b.alphas(), check)
+    }
+
+    /// (R7) on the `α` values of one ballot or audit.
+    fn fresh(
+        &self,
+        alphas: impl Iterator<Item = [u8; 32]>,
+        check: Check,
+    ) -> Result<Vec<[u8; 32]>, Refusal> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for c in b.contests() {
-            for ct in c.ciphertexts() {
-                let a = ct.alpha().to_bytes();
-                if self.alphas.contains(&a) || !seen.insert(a) {
-                    return Err(Refusal::new(
-                        check,
-                        "ERR_DUPLICATE_CIPHERTEXT",
-                        "a ciphertext of this ballot repeats one already on the board (reused randomness)",
-                    ));
-                }
-                out.push(a);
+        for a in alphas {
+            if self.alphas.contains(&a) || !seen.insert(a) {
+                return Err(Refusal::new(
+                    check,
+                    "ERR_DUPLICATE_CIPHERTEXT",
+                    "a ciphertext of this ballot repeats one already on the board (reused randomness)",
+                ));
             }
+            out.push(a);
         }
         Ok(out)
     }

@@ -8,6 +8,7 @@
 //! urna-vote ballot --election ELECTION.json --fingerprint FP --credential CODE \
 //!                  --choose council=option-2 --choose priorities=option-1:4 --out vote.urna-ballot
 //! urna-vote audit  --election ELECTION.json --fingerprint FP --credential CODE --choose … [--board URL]
+//! urna-vote check-audit --election ELECTION.json --fingerprint FP --board URL --code TRACKING-CODE
 //! urna-vote submit vote.urna-ballot --board URL [--receipt receipt.json] [--mirror URL]
 //! urna-vote check-receipt receipt.json [--board URL] [--mirror URL]
 //! ```
@@ -31,8 +32,8 @@ use voter_client::ballot::describe_rule;
 use voter_client::election::{bundle_fingerprint, short_fingerprint};
 use voter_client::http::HttpBoard;
 use voter_client::{
-    BallotDraft, BallotFile, BoardApi, CastReceipt, ClientError, Credential, Election,
-    ElectionBundle, ExpectedFingerprint,
+    AuditedBallot, AuditedContest, BallotDraft, BallotFile, BoardApi, CastReceipt, ClientError,
+    Credential, Election, ElectionBundle, ExpectedFingerprint,
 };
 use zeroize::Zeroizing;
 
@@ -125,6 +126,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// On any device: find the audit another device posted, by the tracking
+    /// code it showed, and show what that ballot encrypts (the audit names
+    /// no credential; `spec/client.md` §4.5).
+    CheckAudit {
+        #[command(flatten)]
+        election: ElectionArgs,
+        /// Board or mirror base URL.
+        #[arg(long)]
+        board: String,
+        /// The tracking code (short form `XXXX-XXXX-XXXX-XXXX-XXXX`, or 64 hex digits).
+        #[arg(long, value_name = "CODE")]
+        code: String,
+    },
     /// Submit a sealed ballot file (yours or someone else's) to a board or mirror.
     Submit {
         /// The sealed ballot file (binary or text form).
@@ -151,6 +165,17 @@ enum Command {
         #[arg(long)]
         mirror: Option<String>,
     },
+}
+
+fn print_shown(shown: &[AuditedContest]) {
+    println!("the ballot encrypts:");
+    for c in shown {
+        for (o, v) in &c.values {
+            if *v > 0 {
+                println!("  {} = {} : {}", c.contest, o, v);
+            }
+        }
+    }
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
@@ -303,14 +328,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let (audited, _fresh) = sealed.audit();
             let shown = audited.verify().map_err(fail)?;
-            println!("the ballot encrypts:");
-            for c in &shown {
-                for (o, v) in &c.values {
-                    if *v > 0 {
-                        println!("  {} = {} : {}", c.contest, o, v);
-                    }
-                }
-            }
+            print_shown(&shown);
             if let Some(out) = out {
                 write(&out, hex::encode(audited.entry_bytes()).as_bytes())?;
             }
@@ -319,6 +337,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("posted as audited ballot at log index {}", r.log_index);
             }
             println!("if this is what you chose, make your real ballot with `urna-vote ballot`");
+        }
+        Command::CheckAudit {
+            election,
+            board,
+            code,
+        } => {
+            let e = load(&election)?;
+            let audited = AuditedBallot::find(&HttpBoard::new(&board), &e, &code).map_err(fail)?;
+            println!(
+                "audit {} found on the board; it opens correctly",
+                audited.tracking_code().short()
+            );
+            print_shown(&audited.verify().map_err(fail)?);
+            println!("if this is what you chose on the other device, its encryption was honest");
         }
         Command::Submit {
             file,

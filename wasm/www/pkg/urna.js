@@ -78,7 +78,7 @@ export class WasmAudit {
         wasm.__wbg_wasmaudit_free(ptr, 0);
     }
     /**
-     * The spoiled entry to post, hex (`{"entry": …}` body).
+     * The spoiled entry, hex: names no credential (`spec/record.md` §5.5).
      * @returns {string}
      */
     entryHex() {
@@ -91,6 +91,30 @@ export class WasmAudit {
             return getStringFromWasm0(ret[0], ret[1]);
         } finally {
             wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The body to post to `…/spoiled` (`spec/api.md` §5.6): the entry,
+     * and the credential's request, which the board checks and charges
+     * but never publishes.
+     * @returns {string}
+     */
+    requestJson() {
+        let deferred2_0;
+        let deferred2_1;
+        try {
+            const ret = wasm.wasmaudit_requestJson(this.__wbg_ptr);
+            var ptr1 = ret[0];
+            var len1 = ret[1];
+            if (ret[3]) {
+                ptr1 = 0; len1 = 0;
+                throw takeFromExternrefTable0(ret[2]);
+            }
+            deferred2_0 = ptr1;
+            deferred2_1 = len1;
+            return getStringFromWasm0(ptr1, len1);
+        } finally {
+            wasm.__wbindgen_free(deferred2_0, deferred2_1, 1);
         }
     }
     /**
@@ -142,6 +166,23 @@ export class WasmAudit {
             throw takeFromExternrefTable0(ret[1]);
         }
         return WasmDraft.__wrap(ret[0]);
+    }
+    /**
+     * The audit's tracking code, 64 hex digits (recomputed from the
+     * ciphertexts and `H_b`: the code a second device looks up).
+     * @returns {string}
+     */
+    trackingCode() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.wasmaudit_trackingCode(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
     }
 }
 if (Symbol.dispose) WasmAudit.prototype[Symbol.dispose] = WasmAudit.prototype.free;
