@@ -499,7 +499,8 @@ pub fn finish(dir: &Path) -> anyhow::Result<Vec<Vec<u64>>> {
     let t1 = Instant::now();
     let report = tally::verify::verify_record(&record[..], None);
     println!();
-    tally::cli::print_report(&report);
+    let manifest = tally::cli::record_manifest(&record[..]);
+    tally::cli::print_report(&report, manifest.as_ref());
     println!("(verified in {:.1?})", t1.elapsed());
     println!();
     println!(

@@ -7,8 +7,31 @@ use std::path::Path;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use urna_election::record::{Frame, RecordReader};
+use urna_election::{Entry, Manifest};
+
 use crate::report::Report;
 use crate::verify::verify_record;
+
+/// The manifest of a record: its first entry, if it decodes as one (to
+/// show results with the contests' and options' names).
+pub fn record_manifest(record: impl std::io::Read) -> Option<Manifest> {
+    let mut reader = RecordReader::new(record).ok()?;
+    while let Ok(Some(frame)) = reader.next_frame() {
+        if let Frame::Entry(bytes) = frame {
+            return match Entry::from_bytes(&bytes) {
+                Ok(Entry::Manifest { manifest, .. }) => Some(manifest),
+                _ => None,
+            };
+        }
+    }
+    None
+}
+
+/// The record file's manifest (see [`record_manifest`]).
+pub fn file_manifest(path: &Path) -> Option<Manifest> {
+    record_manifest(std::io::BufReader::new(File::open(path).ok()?))
+}
 
 /// Verify a record file with a progress bar (unless `quiet`).
 pub fn verify(path: &Path, quiet: bool) -> anyhow::Result<Report> {
@@ -53,8 +76,9 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     })
 }
 
-/// Print the report as a table of checks, then the failures.
-pub fn print_report(r: &Report) {
+/// Print the report as a table of checks, the verified result (with the
+/// names `manifest` gives, when known), then the failures.
+pub fn print_report(r: &Report, manifest: Option<&Manifest>) {
     println!(
         "Election {}: {} log entries, {} ballots cast, {} counted, {} audited",
         r.election_id.as_deref().unwrap_or("?"),
@@ -86,7 +110,8 @@ pub fn print_report(r: &Report) {
     }
     if let Some(result) = &r.result {
         println!();
-        println!("Verified result: {result:?}");
+        println!("Verified result:");
+        print_totals(manifest, result);
     }
     println!();
     if r.ok() {
@@ -103,12 +128,27 @@ pub fn print_report(r: &Report) {
 }
 
 /// Print the result with the contest and option names from the record.
-pub fn print_result(_path: &Path, result: &[Vec<u64>]) -> anyhow::Result<()> {
+pub fn print_result(path: &Path, result: &[Vec<u64>]) -> anyhow::Result<()> {
+    print_totals(file_manifest(path).as_ref(), result);
+    Ok(())
+}
+
+/// One line per option, under its contest, in the manifest's default
+/// language; by number where the manifest does not name it.
+fn print_totals(manifest: Option<&Manifest>, result: &[Vec<u64>]) {
+    let lang = manifest.map(|m| m.default_language.as_str()).unwrap_or("");
     for (ci, row) in result.iter().enumerate() {
-        println!("contest {}:", ci + 1);
+        let contest = manifest.and_then(|m| m.contests.get(ci));
+        match contest.and_then(|c| c.title.0.get(lang)) {
+            Some(title) => println!("  {title}"),
+            None => println!("  contest {}", ci + 1),
+        }
         for (oi, v) in row.iter().enumerate() {
-            println!("  option {:>3}: {v}", oi + 1);
+            let name = contest
+                .and_then(|c| c.options.get(oi))
+                .and_then(|o| o.title.0.get(lang).cloned())
+                .unwrap_or_else(|| format!("option {}", oi + 1));
+            println!("    {name}: {v}");
         }
     }
-    Ok(())
 }

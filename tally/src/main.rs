@@ -104,7 +104,8 @@ fn main() -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                tally::cli::print_report(&report);
+                let manifest = tally::cli::file_manifest(&record);
+                tally::cli::print_report(&report, manifest.as_ref());
             }
             if !report.ok() {
                 std::process::exit(1);
@@ -113,7 +114,7 @@ fn main() -> anyhow::Result<()> {
         Command::Tally { record, json } => {
             let report = tally::cli::verify(&record, json)?;
             let Some(result) = &report.result else {
-                tally::cli::print_report(&report);
+                tally::cli::print_report(&report, None);
                 bail!("no result could be computed from this record (see the failures above)");
             };
             if json {

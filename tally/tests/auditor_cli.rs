@@ -44,3 +44,27 @@ fn the_trustee_command_points_to_urna_trustee() {
         assert!(err.contains("urna-trustee"), "{err}");
     }
 }
+
+/// `tally verify` and `tally tally` show the result with the contests' and
+/// options' names from the record's manifest, never as a bare array.
+#[test]
+fn results_are_shown_by_name() {
+    let record = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/samples/election-1.urna"
+    );
+    let manifest = tally::cli::file_manifest(std::path::Path::new(record)).unwrap();
+    let lang = manifest.default_language.clone();
+    for cmd in ["verify", "tally"] {
+        let (code, out, err) = tally(&[cmd, record]);
+        assert_eq!(code, 0, "{cmd}: {err}");
+        assert!(!out.contains("[["), "{cmd} prints a bare array:\n{out}");
+        for contest in &manifest.contests {
+            assert!(out.contains(&contest.title.0[&lang]), "{cmd}:\n{out}");
+            for option in &contest.options {
+                let line = format!("{}: ", option.title.0[&lang]);
+                assert!(out.contains(&line), "{cmd}: no `{line}`:\n{out}");
+            }
+        }
+    }
+}
