@@ -44,8 +44,11 @@ async fn the_rest_opens(b: &TestBoard, s: &Sample, from: usize) {
     assert_eq!(info["state"], "open", "{info}");
 }
 
-fn ceremony_path(s: &Sample) -> String {
-    format!("/api/elections/{}/ceremony", s.id)
+/// Post a ceremony entry and assert it is refused with `status` and
+/// `code`, the log unchanged.
+async fn refused_message(b: &TestBoard, s: &Sample, entry: &[u8], status: u16, code: &str) {
+    let path = format!("/api/elections/{}/ceremony", s.id);
+    refused(b, &s.id, &path, json_entry(entry), status, code).await;
 }
 
 /// D9: a copy of trustee 1's round-1 message with one signature bit
@@ -61,15 +64,7 @@ async fn d9_a_flipped_signature_is_refused(backend: Backend) {
     let mut forged = s.entries[c[0]].clone();
     let at = forged.len() - 32;
     forged[at] ^= 1;
-    refused(
-        &b,
-        &s.id,
-        &ceremony_path(s),
-        json_entry(&forged),
-        422,
-        "ERR_SIGNATURE_INVALID",
-    )
-    .await;
+    refused_message(&b, s, &forged, 422, "ERR_SIGNATURE_INVALID").await;
     the_rest_opens(&b, s, c[3]).await;
     b.stop().await;
 }
@@ -85,15 +80,7 @@ async fn d9_a_self_signed_round1_under_another_index_is_refused(backend: Backend
     let c = ceremony(s);
     post_all(&b, &s.id, &s.entries[..c[2]], 0).await;
     let stranger = round1(s, 2, &TrusteeKeys::generate(&mut OsRng));
-    refused(
-        &b,
-        &s.id,
-        &ceremony_path(s),
-        json_entry(&stranger),
-        422,
-        "ERR_DKG_NOT_IN_ROSTER",
-    )
-    .await;
+    refused_message(&b, s, &stranger, 422, "ERR_DKG_NOT_IN_ROSTER").await;
     the_rest_opens(&b, s, c[2]).await;
     b.stop().await;
 }
@@ -116,7 +103,7 @@ async fn d9_a_made_up_ceremony_is_refused(backend: Backend) {
             _ => "ERR_SIGNATURE_INVALID",
         };
         let entry = Entry::Ceremony(m.to_bytes()).to_bytes();
-        refused(&b, &s.id, &ceremony_path(s), json_entry(&entry), 422, code).await;
+        refused_message(&b, s, &entry, 422, code).await;
     }
     the_rest_opens(&b, s, 1).await;
     b.stop().await;
@@ -133,15 +120,7 @@ async fn d11_a_late_round1_message_is_refused(backend: Backend) {
     let c = ceremony(s);
     post_all(&b, &s.id, &s.entries[..=c[3]], 0).await;
     let late = round1(s, 3, &s.secrets.trustees[2]);
-    refused(
-        &b,
-        &s.id,
-        &ceremony_path(s),
-        json_entry(&late),
-        409,
-        "ERR_DKG_OUT_OF_TURN",
-    )
-    .await;
+    refused_message(&b, s, &late, 409, "ERR_DKG_OUT_OF_TURN").await;
     the_rest_opens(&b, s, c[3] + 1).await;
     b.stop().await;
 }
@@ -157,15 +136,7 @@ async fn d9_a_second_message_is_refused_and_a_repeat_gets_the_same_receipt(backe
     let c = ceremony(s);
     post_all(&b, &s.id, &s.entries[..=c[0]], 0).await;
     let second = round1(s, 1, &s.secrets.trustees[0]);
-    refused(
-        &b,
-        &s.id,
-        &ceremony_path(s),
-        json_entry(&second),
-        409,
-        "ERR_DKG_EQUIVOCATION",
-    )
-    .await;
+    refused_message(&b, s, &second, 409, "ERR_DKG_EQUIVOCATION").await;
     let before = b.snapshot(&s.id).await;
     let again = b.post_entry(&s.id, &s.entries[c[0]]).await.receipt();
     assert_eq!(again.log_index, c[0] as u64);

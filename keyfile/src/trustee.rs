@@ -203,11 +203,7 @@ impl KeyFile {
         kdf: KdfParams,
         rng: &mut R,
     ) -> Result<KeyFile, Error> {
-        Ok(KeyFile {
-            key: SealingKey::new(kdf, passphrase, rng)?,
-            secrets: Secrets::Bound(trustee),
-            key_share: None,
-        })
+        Self::sealing(Secrets::Bound(trustee), passphrase, kdf, rng)
     }
 
     /// A new unbound key file holding `keys` (`urna-trustee init`, before
@@ -218,9 +214,19 @@ impl KeyFile {
         kdf: KdfParams,
         rng: &mut R,
     ) -> Result<KeyFile, Error> {
+        Self::sealing(Secrets::Unbound(keys), passphrase, kdf, rng)
+    }
+
+    /// `secrets` under a new sealing key from `passphrase` and a fresh salt.
+    fn sealing<R: RngCore + CryptoRng>(
+        secrets: Secrets,
+        passphrase: &[u8],
+        kdf: KdfParams,
+        rng: &mut R,
+    ) -> Result<KeyFile, Error> {
         Ok(KeyFile {
             key: SealingKey::new(kdf, passphrase, rng)?,
-            secrets: Secrets::Unbound(keys),
+            secrets,
             key_share: None,
         })
     }

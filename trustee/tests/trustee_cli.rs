@@ -160,16 +160,20 @@ fn init_and_elect(dir: &Path, present: &[u8], pass: Pass<'_>) -> urna_election::
             if !present.contains(&i) {
                 return SecretKey::generate(&mut OsRng).public_key();
             }
-            let run = trustee(dir, &["init", "--out", &format!("trustee{i}.key")], pass).ok();
-            let key = run
-                .stdout
-                .lines()
-                .find_map(|l| l.strip_prefix("Your signing key is "))
-                .expect("init prints the signing key");
-            urna_crypto::PublicKey::from_bytes(&hex::decode(key).unwrap()).unwrap()
+            printed_key(&trustee(dir, &["init", "--out", &format!("trustee{i}.key")], pass).ok())
         })
         .collect();
     election(dir, &roster).0
+}
+
+/// The signing key `urna-trustee init` printed for the roster.
+fn printed_key(run: &Run) -> urna_crypto::PublicKey {
+    let key = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Your signing key is "))
+        .expect("init prints the signing key");
+    urna_crypto::PublicKey::from_bytes(&hex::decode(key).unwrap()).unwrap()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -208,12 +212,7 @@ fn ceremony_and_decryption_through_the_cli() {
     let mut roster = Vec::new();
     for i in 1..=3u8 {
         let run = trustee(dir, &["init", "--out", &format!("trustee{i}.key")], pass(i)).ok();
-        let key = run
-            .stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("Your signing key is "))
-            .expect("init prints the signing key");
-        roster.push(urna_crypto::PublicKey::from_bytes(&hex::decode(key).unwrap()).unwrap());
+        roster.push(printed_key(&run));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -491,26 +490,17 @@ fn key_file_protection() {
     let dir = tmp.path();
     std::fs::create_dir(dir.join("posted")).unwrap();
     let init = |pass: Pass<'_>, out: &str| trustee(dir, &["init", "--out", out], pass);
-    let key_of = |run: Run| {
-        let key = run
-            .stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("Your signing key is "))
-            .map(|k| hex::decode(k).unwrap())
-            .expect("init prints the signing key");
-        urna_crypto::PublicKey::from_bytes(&key).unwrap()
-    };
 
     init(Pass::Env("too short"), "trustee2.key").fails_with("at least 10 characters");
     assert!(!dir.join("trustee2.key").exists());
-    let mine = key_of(init(Pass::Stdin("long enough passphrase"), "trustee2.key").ok());
+    let mine = printed_key(&init(Pass::Stdin("long enough passphrase"), "trustee2.key").ok());
     let original = std::fs::read(dir.join("trustee2.key")).unwrap();
     // Never overwritten by accident.
     init(Pass::Env("another long passphrase"), "trustee2.key").fails_with("already exists");
     assert_eq!(std::fs::read(dir.join("trustee2.key")).unwrap(), original);
     // The roster pins trustee 2's key; another key file has no place in it.
     let stranger = init(Pass::Env("long enough passphrase"), "stranger.key").ok();
-    assert_ne!(key_of(stranger), mine);
+    assert_ne!(printed_key(&stranger), mine);
     let other = || SecretKey::generate(&mut OsRng).public_key();
     election(dir, &[other(), mine, other()]);
     trustee(

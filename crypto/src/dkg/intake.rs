@@ -88,32 +88,23 @@ impl Roster {
     pub fn attribute(&self, params: &CeremonyParams, m: &CeremonyMessage) -> Result<()> {
         match m {
             CeremonyMessage::Round1(r) => {
-                self.check(params, r)?;
-                let key = self.key(r.sender());
-                if key != Some(r.identity().signing_key()) {
+                r.check_envelope(params)?;
+                if self.key(r.sender()) != Some(r.identity().signing_key()) {
                     return Err(Error::DkgNotInRoster {
                         trustee: r.sender(),
                     });
                 }
-                self.verify(params, r)
+                self.signed(params, r)
             }
-            CeremonyMessage::Round2(r) => {
-                self.check(params, r).and_then(|()| self.verify(params, r))
-            }
-            CeremonyMessage::Round3(r) => {
-                self.check(params, r).and_then(|()| self.verify(params, r))
-            }
-            CeremonyMessage::Round4(r) => {
-                self.check(params, r).and_then(|()| self.verify(params, r))
-            }
+            CeremonyMessage::Round2(r) => self.signed(params, r),
+            CeremonyMessage::Round3(r) => self.signed(params, r),
+            CeremonyMessage::Round4(r) => self.signed(params, r),
         }
     }
 
-    fn check<B: MessageBody>(&self, params: &CeremonyParams, m: &SignedMessage<B>) -> Result<()> {
-        m.check_envelope(params)
-    }
-
-    fn verify<B: MessageBody>(&self, params: &CeremonyParams, m: &SignedMessage<B>) -> Result<()> {
+    /// (M2), (M3), and (M4) under the sender's roster key.
+    fn signed<B: MessageBody>(&self, params: &CeremonyParams, m: &SignedMessage<B>) -> Result<()> {
+        m.check_envelope(params)?;
         let key = self.key(m.sender()).ok_or(Error::DkgNotInRoster {
             trustee: m.sender(),
         })?;
@@ -235,11 +226,9 @@ impl CeremonyLog {
         } else {
             None
         };
-        let closed = match (&closing, self.closed.get(usize::from(round))) {
-            (Some(c), _) => Some(c),
-            (None, Some(Some(c))) => Some(c),
-            _ => None,
-        };
+        let closed = closing
+            .as_ref()
+            .or(self.closed[usize::from(round)].as_ref());
         if let Some(c) = closed {
             // (N5)
             if !c.participants.contains(&sender) {
